@@ -1,0 +1,3 @@
+"""nurture.adapters."""
+
+from __future__ import annotations

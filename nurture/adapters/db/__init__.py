@@ -1,0 +1,3 @@
+"""nurture.adapters.db."""
+
+from __future__ import annotations

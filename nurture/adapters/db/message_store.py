@@ -1,0 +1,229 @@
+"""Messages in the database: insert-if-absent, conditional status changes, claims with leases.
+
+"Never twice" is enforced here: the idempotency key is UNIQUE, every status change is an
+`UPDATE … WHERE status = expected` whose row count is checked, and sending rows are claimed
+with `FOR UPDATE SKIP LOCKED` on PostgreSQL (SQLite serialises writers with BEGIN IMMEDIATE).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from nurture.adapters.db.tables import Contact, DeliveryAttempt, Message, MessageLog
+from nurture.errors import InvalidTransition, NotFound
+from nurture.planning.inputs import ExistingMessage
+
+ALLOWED: Mapping[str, frozenset[str]] = {
+    "pending": frozenset({"approved", "rejected", "review", "blocked", "expired"}),
+    "review": frozenset({"pending", "rejected", "blocked", "expired"}),
+    "blocked": frozenset({"pending", "review", "rejected", "expired"}),
+    "approved": frozenset({"sending", "rejected", "expired", "pending", "review", "blocked"}),
+    "sending": frozenset({"sent", "approved", "failed", "review", "blocked"}),
+    "failed": frozenset({"approved", "rejected"}),
+    "sent": frozenset(),
+    "rejected": frozenset(),
+    "expired": frozenset(),
+}
+
+
+def insert_ignore(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
+    """Insert planned messages whose key is new; returns how many were added."""
+    if not rows:
+        return 0
+    dialect = session.get_bind().dialect.name
+    ins = postgresql.insert(Message) if dialect == "postgresql" else sqlite.insert(Message)
+    stmt = ins.values(list(rows)).on_conflict_do_nothing(index_elements=["key"])
+    result = session.execute(stmt.returning(Message.id))
+    return len(result.all())
+
+
+class MessageStore:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def get(self, message_id: int) -> Message:
+        row = self.session.get(Message, message_id)
+        if row is None:
+            raise NotFound(f"no message {message_id}; `nurture queue --status all` lists them")
+        return row
+
+    def existing_for(self, contact_ids: Iterable[int]) -> dict[int, list[ExistingMessage]]:
+        ids = list(contact_ids)
+        found: dict[int, list[ExistingMessage]] = {cid: [] for cid in ids}
+        if not ids:
+            return found
+        query = select(
+            Message.contact_id, Message.occasion, Message.send_at, Message.status, Message.content_id, Message.key
+        ).where(Message.contact_id.in_(ids))
+        for cid, occasion, send_at, status, content_id, key in self.session.execute(query):
+            found[cid].append(ExistingMessage(cid, occasion, send_at, status, content_id, key))
+        return found
+
+    def items_sent_to(self, contact_ids: Iterable[int], since: datetime) -> dict[int, dict[str, datetime]]:
+        """Content items sent or planned to these contacts since `since` (for colleague de-duplication)."""
+        ids = list(contact_ids)
+        result: dict[int, dict[str, datetime]] = {}
+        if not ids:
+            return result
+        query = select(Message.contact_id, Message.content_id, Message.send_at).where(
+            Message.contact_id.in_(ids),
+            Message.content_id.is_not(None),
+            Message.send_at >= since,
+            Message.status.not_in(("rejected", "expired", "failed")),
+        )
+        for cid, item, at in self.session.execute(query):
+            items = result.setdefault(cid, {})
+            if item not in items or items[item] < at:
+                items[item] = at
+        return result
+
+    def list(
+        self, statuses: Sequence[str] | None, limit: int | None = None, offset: int = 0
+    ) -> list[tuple[Message, str | None]]:
+        query = select(Message, Contact.email).join(Contact, Contact.id == Message.contact_id)
+        if statuses:
+            query = query.where(Message.status.in_(statuses))
+        query = query.order_by(Message.send_at, Message.id).offset(offset)
+        if limit is not None:
+            query = query.limit(limit)
+        return [(m, e) for m, e in self.session.execute(query)]
+
+    def counts(self) -> dict[str, int]:
+        rows = self.session.execute(select(Message.status, func.count()).group_by(Message.status))
+        return {status: n for status, n in rows}
+
+    def log(self, row: Message, before: str | None, after: str, actor: str, now: datetime, note: str | None) -> None:
+        self.session.add(
+            MessageLog(message_id=row.id, from_status=before, to_status=after, actor=actor, at=now, note=note)
+        )
+
+    def move(
+        self,
+        row: Message,
+        to: str,
+        actor: str,
+        now: datetime,
+        note: str | None = None,
+        **values: Any,
+    ) -> None:
+        """Change status only if nobody else changed it meanwhile; record who, when and why."""
+        before = row.status
+        if to not in ALLOWED.get(before, frozenset()):
+            raise InvalidTransition(f"message {row.id} is {before}; it cannot become {to}")
+        stmt = (
+            update(Message)
+            .where(Message.id == row.id, Message.status == before)
+            .values(status=to, updated_at=now, **values)
+            .execution_options(synchronize_session=False)
+        )
+        if self.session.execute(stmt).rowcount != 1:  # type: ignore[attr-defined]
+            raise InvalidTransition(f"message {row.id} was changed by someone else; look at it again")
+        self.session.refresh(row)
+        self.log(row, before, to, actor, now, note)
+
+    def claim_due(self, now: datetime, worker: str, lease: timedelta, limit: int) -> list[int]:
+        """Claim approved, due messages for this worker: status `sending` with a lease, committed before SMTP."""
+        due = (
+            select(Message.id)
+            .where(
+                Message.status == "approved",
+                Message.send_at <= now,
+                or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
+            )
+            .order_by(Message.send_at, Message.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+        ids = list(self.session.scalars(due))
+        if not ids:
+            return []
+        stmt = (
+            update(Message)
+            .where(Message.id.in_(ids), Message.status == "approved")
+            .values(status="sending", claimed_by=worker, lease_until=now + lease, attempts=Message.attempts + 1)
+            .returning(Message.id)
+            .execution_options(synchronize_session=False)
+        )
+        claimed = list(self.session.scalars(stmt))
+        for mid in claimed:
+            self.session.add(
+                MessageLog(message_id=mid, from_status="approved", to_status="sending", actor=worker, at=now)
+            )
+        return claimed
+
+    def finish(self, message_id: int, worker: str, to: str, now: datetime, **values: Any) -> bool:
+        """Leave `sending` only if this worker still holds the claim (fencing)."""
+        stmt = (
+            update(Message)
+            .where(Message.id == message_id, Message.status == "sending", Message.claimed_by == worker)
+            .values(status=to, lease_until=None, claimed_by=None, updated_at=now, **values)
+            .execution_options(synchronize_session=False)
+        )
+        done = self.session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+        if done:
+            self.session.add(
+                MessageLog(
+                    message_id=message_id,
+                    from_status="sending",
+                    to_status=to,
+                    actor=worker,
+                    at=now,
+                    note=values.get("reason"),
+                )
+            )
+        return done
+
+    def record_attempt(self, attempt: DeliveryAttempt) -> None:
+        self.session.add(attempt)
+
+    def reap_dead_leases(self, now: datetime) -> list[int]:
+        """A lease that ran out while `sending`: it may have gone out. Never resend; ask a human."""
+        ids = list(
+            self.session.scalars(
+                select(Message.id)
+                .where(Message.status == "sending", Message.lease_until < now)
+                .with_for_update(skip_locked=True)
+            )
+        )
+        for mid in ids:
+            self.session.execute(
+                update(Message)
+                .where(Message.id == mid, Message.status == "sending")
+                .values(
+                    status="review",
+                    reason="delivery uncertain: the sender stopped during the send; check the recipient's "
+                    "mailbox or the relay log before sending it again",
+                    claimed_by=None,
+                    lease_until=None,
+                    updated_at=now,
+                )
+                .execution_options(synchronize_session=False)
+            )
+            self.session.add(
+                MessageLog(message_id=mid, from_status="sending", to_status="review", actor="maintenance", at=now,
+                           note="delivery uncertain")
+            )
+        return ids
+
+    def expire_missed(self, now: datetime) -> list[int]:
+        """Greetings whose day has ended unsent are `expired`, never sent late."""
+        ids = list(
+            self.session.scalars(
+                select(Message.id).where(
+                    Message.status.in_(("pending", "review", "blocked", "approved")),
+                    Message.expires_at.is_not(None),
+                    Message.expires_at <= now,
+                )
+            )
+        )
+        for mid in ids:
+            row = self.session.get(Message, mid)
+            if row is not None:
+                self.move(row, "expired", "maintenance", now, note="not sent before the occasion's day ended")
+        return ids

@@ -1,0 +1,3 @@
+"""nurture.adapters.importers."""
+
+from __future__ import annotations

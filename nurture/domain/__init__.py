@@ -1,0 +1,3 @@
+"""nurture.domain."""
+
+from __future__ import annotations

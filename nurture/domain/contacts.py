@@ -1,0 +1,80 @@
+"""A contact as the rest of the program sees it: a plain frozen record, never an ORM row."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from nurture.domain.addressing import AddressInput, NeedsReview, Salutation, display_name, salutation_for
+from nurture.domain.vocabulary import MAILABLE_CONSENTS
+
+
+@dataclass(frozen=True)
+class ContactView:
+    id: int
+    email: str | None
+    first_name: str | None
+    last_name: str | None
+    gender: str | None
+    title: str | None
+    language: str
+    country: str | None
+    formality: str
+    tier: str
+    timezone: str
+    birthday: str | None
+    company: str | None
+    position: str | None
+    started_on: date | None
+    topics: tuple[str, ...]
+    profile_url: str | None
+    note: str | None
+    consent: str
+    consent_source: str | None
+    consent_date: date | None
+    unsubscribed: bool
+    bounced: bool
+    source: str
+    created_at: datetime
+    updated_at: datetime
+    last_touch_at: datetime | None = None
+    organisation_id: int | None = None
+    extra: dict[str, object] = field(default_factory=dict)
+
+    def address_input(self) -> AddressInput:
+        return AddressInput(
+            first_name=self.first_name,
+            last_name=self.last_name,
+            gender=self.gender,
+            title=self.title,
+            language=self.language,
+            country=self.country,
+            formality=self.formality,
+        )
+
+    def salutation(self) -> Salutation | NeedsReview:
+        return salutation_for(self.address_input())
+
+    @property
+    def full_name(self) -> str:
+        return display_name(self.first_name, self.last_name) or (self.email or f"contact {self.id}")
+
+    def blocked_reason(self) -> str | None:
+        """Why nothing may be mailed to this contact, or None (product rule 5)."""
+        if self.email is None:
+            return "no e-mail address"
+        if self.unsubscribed:
+            return "unsubscribed"
+        if self.bounced:
+            return "address bounced"
+        if self.consent not in MAILABLE_CONSENTS:
+            return "no legal basis for e-mail (consent is none)"
+        return None
+
+
+def review_state(contact: ContactView) -> tuple[bool, str | None]:
+    """(needs_review, reason) as stored on the row, from the salutation builder."""
+    result = contact.salutation()
+    if isinstance(result, NeedsReview):
+        return True, result.reason
+    return False, None

@@ -1,0 +1,3 @@
+"""nurture.entrypoints."""
+
+from __future__ import annotations

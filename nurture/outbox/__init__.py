@@ -1,0 +1,3 @@
+"""nurture.outbox."""
+
+from __future__ import annotations

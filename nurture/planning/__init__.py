@@ -1,0 +1,3 @@
+"""nurture.planning."""
+
+from __future__ import annotations

@@ -1,0 +1,3 @@
+"""nurture.rendering."""
+
+from __future__ import annotations

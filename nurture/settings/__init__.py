@@ -1,0 +1,3 @@
+"""nurture.settings."""
+
+from __future__ import annotations

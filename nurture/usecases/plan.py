@@ -1,0 +1,250 @@
+"""A planning run: find the contacts that are due, decide, compose, insert if absent.
+
+Cost follows the number of contacts that are due, not the total: birthdays and work
+anniversaries are found through indexed month-day columns, content drops and reconnects
+through the indexed `next_due_at`, new events through `learned_at`; all in batches.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from nurture.adapters.db.contact_store import to_view
+from nurture.adapters.db.message_store import MessageStore, insert_ignore
+from nurture.adapters.db.tables import Contact, Event, Relation
+from nurture.domain.content import ContentItem
+from nurture.domain.contacts import ContactView
+from nurture.domain.vocabulary import MAILABLE_CONSENTS
+from nurture.planning.inputs import PlanContact, PlanEvent, PlannedMessage, PlanningRules
+from nurture.planning.next_due import next_content_due
+from nurture.planning.planner import plan_contact
+from nurture.usecases.compose import Composer
+
+EVENT_LOOKBACK = timedelta(days=30)
+
+
+@dataclass
+class PlanSummary:
+    contacts: int = 0
+    planned: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    skipped: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "contacts_checked": self.contacts,
+            "planned": self.planned,
+            "by_status": self.by_status,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+def month_days(start: date, end: date) -> list[int]:
+    """Month-day numbers (MMDD) from start to end; 29 Feb greets on 28 Feb in other years."""
+    days: set[int] = set()
+    day = start
+    while day <= end:
+        days.add(day.month * 100 + day.day)
+        if day.month == 2 and day.day == 28:
+            days.add(229)
+        day += timedelta(days=1)
+    return sorted(days)
+
+
+def mailable(query: Any) -> Any:
+    return query.where(
+        Contact.email.is_not(None),
+        Contact.unsubscribed.is_(False),
+        Contact.bounced.is_(False),
+        Contact.consent.in_(MAILABLE_CONSENTS),
+    )
+
+
+def due_contact_ids(session: Session, now: datetime, rules: PlanningRules, after: int, limit: int) -> list[int]:
+    # A day of slack on both sides: "today" differs between Auckland and Los Angeles.
+    start, end = (now - timedelta(days=1)).date(), (now + rules.horizon + timedelta(days=1)).date()
+    mds = month_days(start, end)
+    recent_events = select(Event.contact_id).where(Event.learned_at >= now - EVENT_LOOKBACK)
+    query = mailable(select(Contact.id)).where(
+        Contact.id > after,
+        or_(
+            Contact.next_due_at.is_(None),
+            Contact.next_due_at <= now + rules.horizon,
+            Contact.birthday_md.in_(mds),
+            Contact.started_md.in_(mds),
+            Contact.id.in_(recent_events),
+        ),
+    )
+    return list(session.scalars(query.order_by(Contact.id).limit(limit)))
+
+
+def plan_input(view: ContactView, degree: int) -> PlanContact:
+    return PlanContact(
+        id=view.id,
+        tier=view.tier,
+        timezone=view.timezone,
+        country=view.country,
+        language=view.language,
+        topics=view.topics,
+        birthday=view.birthday,
+        started_on=view.started_on,
+        created_at=view.created_at,
+        last_touch_at=view.last_touch_at,
+        degree=degree,
+    )
+
+
+def neighbours_of(session: Session, rows: Sequence[Contact]) -> tuple[dict[int, set[int]], dict[int, int]]:
+    """Neighbours (edges and same organisation) and edge degree for a batch of contacts."""
+    ids = [r.id for r in rows]
+    neigh: dict[int, set[int]] = {i: set() for i in ids}
+    degree_sets: dict[int, set[int]] = {i: set() for i in ids}
+    edges = select(Relation.from_id, Relation.to_id).where(or_(Relation.from_id.in_(ids), Relation.to_id.in_(ids)))
+    for a, b in session.execute(edges):
+        for me, other in ((a, b), (b, a)):
+            if me in neigh:
+                neigh[me].add(other)
+                degree_sets[me].add(other)
+    orgs = {r.organisation_id for r in rows if r.organisation_id is not None}
+    if orgs:
+        members: dict[int, set[int]] = {}
+        for cid, org in session.execute(
+            select(Contact.id, Contact.organisation_id).where(Contact.organisation_id.in_(orgs))
+        ):
+            members.setdefault(org, set()).add(cid)
+        for r in rows:
+            if r.organisation_id is not None:
+                neigh[r.id] |= members.get(r.organisation_id, set()) - {r.id}
+    return neigh, {i: len(s) for i, s in degree_sets.items()}
+
+
+@dataclass
+class Planner:
+    factory: sessionmaker[Session]
+    composer: Composer
+    library: Sequence[ContentItem]
+    rules: PlanningRules
+    batch_size: int = 500
+
+    def run(self, now: datetime, progress: Callable[[int], None] | None = None) -> PlanSummary:
+        started = time.perf_counter()
+        summary = PlanSummary()
+        for batch in self._batches(now):
+            self._plan_batch(batch, now, summary)
+            if progress is not None:
+                progress(summary.contacts)
+        summary.seconds = time.perf_counter() - started
+        return summary
+
+    def _batches(self, now: datetime) -> Iterator[list[int]]:
+        after = 0
+        while True:
+            with self.factory() as session:
+                ids = due_contact_ids(session, now, self.rules, after, self.batch_size)
+            if not ids:
+                return
+            yield ids
+            after = ids[-1]
+
+    def _plan_batch(self, ids: list[int], now: datetime, summary: PlanSummary) -> None:
+        with self.factory() as session, session.begin():
+            rows = list(session.scalars(select(Contact).where(Contact.id.in_(ids))))
+            store = MessageStore(session)
+            existing = store.existing_for(ids)
+            events = self._events(session, ids, now)
+            neigh, degree = neighbours_of(session, rows)
+            all_neigh = set().union(*neigh.values()) if neigh else set()
+            sent_to_neigh = store.items_sent_to(all_neigh, now - self.rules.content_gap)
+            new_rows: list[dict[str, Any]] = []
+            for row in rows:
+                view = to_view(row)
+                items: dict[str, datetime] = {}
+                for other in neigh.get(row.id, ()):
+                    for item, at in sent_to_neigh.get(other, {}).items():
+                        if item not in items or items[item] < at:
+                            items[item] = at
+                contact = plan_input(view, degree.get(row.id, 0))
+                result = plan_contact(
+                    contact, events.get(row.id, []), existing[row.id], self.library, items, now, self.rules
+                )
+                summary.contacts += 1
+                summary.skipped.extend(f"contact {row.id}: {s}" for s in result.skipped)
+                for planned in result.messages:
+                    new_rows.append(self._row(view, planned, events.get(row.id, []), now))
+                due = next_content_due(contact, existing[row.id] + [_as_existing(p) for p in result.messages],
+                                       self.rules)
+                row.next_due_at = due
+            added = insert_ignore(session, new_rows)
+            summary.planned += added
+            if added:
+                for r in new_rows:
+                    summary.by_status[r["status"]] = summary.by_status.get(r["status"], 0) + 1
+
+    def _events(self, session: Session, ids: list[int], now: datetime) -> dict[int, list[PlanEvent]]:
+        found: dict[int, list[PlanEvent]] = {}
+        query = select(Event).where(Event.contact_id.in_(ids), Event.learned_at >= now - EVENT_LOOKBACK)
+        for ev in session.scalars(query):
+            found.setdefault(ev.contact_id, []).append(
+                PlanEvent(ev.id, ev.contact_id, ev.kind, ev.date, ev.learned_at, dict(ev.details or {}))
+            )
+        return found
+
+    def _row(self, view: ContactView, planned: PlannedMessage, events: list[PlanEvent], now: datetime) -> dict[str, Any]:
+        event = next((e for e in events if e.id == planned.event_id), None)
+        content = next((c for c in self.library if c.id == planned.content_id), None)
+        event_ctx = None
+        if event is not None:
+            event_ctx = {"kind": event.kind, "date": event.date, "details": dict(event.details)}
+        elif planned.occasion == "work_anniversary" and view.started_on is not None:
+            years = planned.occasion_date.year - view.started_on.year
+            event_ctx = {
+                "kind": "work_anniversary",
+                "date": planned.occasion_date,
+                "details": {"years": years, "company": view.company or ""},
+            }
+        composed = self.composer.compose(view, planned.occasion, planned.occasion_date, event_ctx, content)
+        return {
+            "key": planned.key,
+            "contact_id": view.id,
+            "occasion": planned.occasion,
+            "occasion_date": planned.occasion_date,
+            "event_id": planned.event_id,
+            "content_id": planned.content_id,
+            "status": composed.status,
+            "reason": composed.reason,
+            "send_at": planned.send_at,
+            "expires_at": planned.expires_at,
+            "language": view.language,
+            "template": composed.template,
+            "subject": composed.subject,
+            "text": composed.text,
+            "html": composed.html,
+            "attempts": 0,
+            "created_at": now,
+            "updated_at": now,
+        }
+
+
+def _as_existing(p: PlannedMessage) -> Any:
+    from nurture.planning.inputs import ExistingMessage
+
+    return ExistingMessage(p.contact_id, p.occasion, p.send_at, "pending", p.content_id, p.key)
+
+
+def touch_contacts(session: Session, contact_ids: Sequence[int], at: datetime) -> None:
+    """A touch resets the cadence: recompute from the new last touch at the next planning run."""
+    if contact_ids:
+        session.execute(
+            update(Contact)
+            .where(Contact.id.in_(list(contact_ids)), or_(Contact.last_touch_at.is_(None), Contact.last_touch_at < at))
+            .values(last_touch_at=at, next_due_at=None)
+            .execution_options(synchronize_session=False)
+        )
