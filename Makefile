@@ -1,0 +1,24 @@
+# Two commands do all the set-up: `make demo` (the quick start) and `make test` (the whole suite).
+PYTHON ?= python3
+STAMP := var/.installed
+
+.PHONY: demo test lint install bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[test]'
+	@mkdir -p var && touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(PYTHON) -m nurture demo
+
+test: $(STAMP)
+	$(PYTHON) -m ruff check .
+	$(PYTHON) -m pytest
+
+bench: $(STAMP)
+	$(PYTHON) bench/run_all.py
+
+clean:
+	rm -rf var .pytest_cache
