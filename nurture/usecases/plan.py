@@ -19,13 +19,15 @@ from sqlalchemy.orm import Session, sessionmaker
 from nurture.adapters.db.contact_store import to_view
 from nurture.adapters.db.message_store import MessageStore, insert_ignore
 from nurture.adapters.db.tables import Contact, Event, Relation
-from nurture.domain.content import ContentItem
+from nurture.domain.birthdays import birthday_date
 from nurture.domain.contacts import ContactView
+from nurture.domain.content import ContentItem
 from nurture.domain.vocabulary import MAILABLE_CONSENTS
 from nurture.planning.inputs import PlanContact, PlanEvent, PlannedMessage, PlanningRules
 from nurture.planning.next_due import next_content_due
 from nurture.planning.planner import plan_contact
 from nurture.usecases.compose import Composer
+from nurture.usecases.message_context import content_item, event_context
 
 EVENT_LOOKBACK = timedelta(days=30)
 
@@ -94,7 +96,7 @@ def plan_input(view: ContactView, degree: int) -> PlanContact:
         country=view.country,
         language=view.language,
         topics=view.topics,
-        birthday=view.birthday,
+        birthday=birthday_date(view.birthday),
         started_on=view.started_on,
         created_at=view.created_at,
         last_touch_at=view.last_touch_at,
@@ -199,17 +201,12 @@ class Planner:
 
     def _row(self, view: ContactView, planned: PlannedMessage, events: list[PlanEvent], now: datetime) -> dict[str, Any]:
         event = next((e for e in events if e.id == planned.event_id), None)
-        content = next((c for c in self.library if c.id == planned.content_id), None)
-        event_ctx = None
+        content = content_item(self.library, planned.content_id)
         if event is not None:
-            event_ctx = {"kind": event.kind, "date": event.date, "details": dict(event.details)}
-        elif planned.occasion == "work_anniversary" and view.started_on is not None:
-            years = planned.occasion_date.year - view.started_on.year
-            event_ctx = {
-                "kind": "work_anniversary",
-                "date": planned.occasion_date,
-                "details": {"years": years, "company": view.company or ""},
-            }
+            event_ctx = event_context(view, planned.occasion, planned.occasion_date, event.kind, event.date,
+                                      event.details)
+        else:
+            event_ctx = event_context(view, planned.occasion, planned.occasion_date)
         composed = self.composer.compose(view, planned.occasion, planned.occasion_date, event_ctx, content)
         return {
             "key": planned.key,

@@ -13,6 +13,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from nurture.adapters.db.tables import ConsentEvent, Contact, Organisation
+from nurture.domain.birthdays import birthday_date
 from nurture.domain.contacts import ContactView, review_state
 from nurture.domain.email_address import InvalidEmail, normalise_email
 from nurture.errors import NotFound
@@ -54,7 +55,7 @@ def to_view(row: Contact) -> ContactView:
 
 def refresh_derived(session: Session, row: Contact) -> None:
     """Recompute the columns derived from others: review flag, month-days, organisation."""
-    row.birthday_md = month_day(row.birthday)
+    row.birthday_md = month_day(birthday_date(row.birthday))
     row.started_md = month_day(row.started_on)
     needs, reason = review_state(to_view(row))
     row.needs_review, row.review_reason = needs, reason

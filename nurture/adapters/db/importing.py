@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from nurture.adapters.db.contact_store import ContactStore
 from nurture.adapters.db.tables import Contact, Event, ImportRun
 from nurture.adapters.importers.records import ImportedContact, ImportNotice, RowProblem
+from nurture.domain.birthdays import birthday_text
 
 FIELDS = (
     "first_name", "last_name", "gender", "title", "language", "country", "formality", "birthday",
@@ -63,6 +64,8 @@ def record_values(rec: ImportedContact) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in FIELDS:
         value = getattr(rec, name, None)
+        if name == "birthday" and isinstance(value, date):
+            value = birthday_text(value, getattr(rec, "birthday_has_year", True))
         if value is not None and value != "":
             values[name] = value
     if rec.topics:

@@ -21,7 +21,7 @@ from nurture.planning.inputs import ExistingMessage
 
 ALLOWED: Mapping[str, frozenset[str]] = {
     "pending": frozenset({"approved", "rejected", "review", "blocked", "expired"}),
-    "review": frozenset({"pending", "rejected", "blocked", "expired"}),
+    "review": frozenset({"pending", "approved", "rejected", "blocked", "expired"}),
     "blocked": frozenset({"pending", "review", "rejected", "expired"}),
     "approved": frozenset({"sending", "rejected", "expired", "pending", "review", "blocked"}),
     "sending": frozenset({"sent", "approved", "failed", "review", "blocked"}),
@@ -135,6 +135,7 @@ class MessageStore:
                 Message.status == "approved",
                 Message.send_at <= now,
                 or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
+                or_(Message.expires_at.is_(None), Message.expires_at > now),
             )
             .order_by(Message.send_at, Message.id)
             .limit(limit)
@@ -146,7 +147,14 @@ class MessageStore:
         stmt = (
             update(Message)
             .where(Message.id.in_(ids), Message.status == "approved")
-            .values(status="sending", claimed_by=worker, lease_until=now + lease, attempts=Message.attempts + 1)
+            .values(
+                status="sending",
+                claimed_by=worker,
+                lease_until=now + lease,
+                handed_at=None,
+                attempts=Message.attempts + 1,
+                updated_at=now,
+            )
             .returning(Message.id)
             .execution_options(synchronize_session=False)
         )
@@ -182,34 +190,59 @@ class MessageStore:
     def record_attempt(self, attempt: DeliveryAttempt) -> None:
         self.session.add(attempt)
 
-    def reap_dead_leases(self, now: datetime) -> list[int]:
-        """A lease that ran out while `sending`: it may have gone out. Never resend; ask a human."""
-        ids = list(
-            self.session.scalars(
-                select(Message.id)
+    def mark_handed(self, message_id: int, worker: str, now: datetime, lease: timedelta) -> bool:
+        """Committed right before the SMTP transaction: from here on a crash means 'uncertain'."""
+        stmt = (
+            update(Message)
+            .where(Message.id == message_id, Message.status == "sending", Message.claimed_by == worker)
+            .values(handed_at=now, lease_until=now + lease)
+            .execution_options(synchronize_session=False)
+        )
+        return self.session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+
+    def release(self, message_id: int, worker: str, now: datetime, reason: str) -> bool:
+        """Give a claimed message back (never handed to the relay): it goes out later, once."""
+        return self.finish(message_id, worker, "approved", now, handed_at=None, reason=reason)
+
+    def reap_dead_leases(self, now: datetime) -> tuple[list[int], list[int]]:
+        """Leases that ran out while `sending` (a worker died).
+
+        Never handed to the relay: back to `approved`, it will go out once. Handed over: it may
+        have arrived, so it is never resent blindly; a human decides (`review`).
+        Returns (requeued ids, uncertain ids).
+        """
+        rows = list(
+            self.session.execute(
+                select(Message.id, Message.handed_at)
                 .where(Message.status == "sending", Message.lease_until < now)
                 .with_for_update(skip_locked=True)
             )
         )
-        for mid in ids:
-            self.session.execute(
+        requeued: list[int] = []
+        uncertain: list[int] = []
+        for mid, handed_at in rows:
+            if handed_at is None:
+                to, reason, note = "approved", None, "sender stopped before handing it to the relay; queued again"
+            else:
+                to = "review"
+                reason = (
+                    "delivery uncertain: the sender stopped during the send; check the recipient's "
+                    "mailbox or the relay log, then approve it again or reject it"
+                )
+                note = "delivery uncertain"
+            done = self.session.execute(
                 update(Message)
                 .where(Message.id == mid, Message.status == "sending")
-                .values(
-                    status="review",
-                    reason="delivery uncertain: the sender stopped during the send; check the recipient's "
-                    "mailbox or the relay log before sending it again",
-                    claimed_by=None,
-                    lease_until=None,
-                    updated_at=now,
-                )
+                .values(status=to, reason=reason, claimed_by=None, lease_until=None, updated_at=now)
                 .execution_options(synchronize_session=False)
-            )
-            self.session.add(
-                MessageLog(message_id=mid, from_status="sending", to_status="review", actor="maintenance", at=now,
-                           note="delivery uncertain")
-            )
-        return ids
+            ).rowcount  # type: ignore[attr-defined]
+            if done:
+                (requeued if to == "approved" else uncertain).append(mid)
+                self.session.add(
+                    MessageLog(message_id=mid, from_status="sending", to_status=to, actor="maintenance", at=now,
+                               note=note)
+                )
+        return requeued, uncertain
 
     def expire_missed(self, now: datetime) -> list[int]:
         """Greetings whose day has ended unsent are `expired`, never sent late."""

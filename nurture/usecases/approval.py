@@ -1,0 +1,148 @@
+"""The approval desk: approve (optionally with a personal line), reject, re-render after a fix.
+
+Only a `pending` message, correctly addressed and clean by the offer guard, can be approved
+(product rules 1–3). A personal line re-renders the message and passes the guard again
+before the approval holds. The Message-ID is fixed at approval so every retry reuses it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from nurture.adapters.db.contact_store import to_view
+from nurture.adapters.db.message_store import MessageStore
+from nurture.adapters.db.tables import Contact, Message
+from nurture.domain.content import ContentItem
+from nurture.errors import InvalidTransition, NotFound
+from nurture.usecases.compose import Composed, Composer
+from nurture.usecases.message_context import content_item, stored_event_context
+
+UNCERTAIN = "delivery uncertain"
+OPEN = ("pending", "review", "blocked")
+
+
+@dataclass(frozen=True)
+class DeskResult:
+    message_id: int
+    ok: bool
+    text: str
+
+
+@dataclass
+class ApprovalDesk:
+    factory: sessionmaker[Session]
+    composer: Composer
+    library: Sequence[ContentItem]
+    clock: Callable[[], datetime]
+    new_message_id: Callable[[], str]
+
+    def approve(self, ids: Iterable[int], actor: str, note: str | None = None) -> list[DeskResult]:
+        results = []
+        for mid in ids:
+            try:
+                with self.factory() as session, session.begin():
+                    text = self._approve(session, mid, actor, note)
+                results.append(DeskResult(mid, True, text))
+            except (InvalidTransition, NotFound) as exc:
+                results.append(DeskResult(mid, False, str(exc)))
+        return results
+
+    def pending_ids(self) -> list[int]:
+        with self.factory() as session:
+            query = select(Message.id).where(Message.status == "pending").order_by(Message.send_at, Message.id)
+            return list(session.scalars(query))
+
+    def _approve(self, session: Session, mid: int, actor: str, note: str | None) -> str:
+        now = self.clock()
+        store = MessageStore(session)
+        row = store.get(mid)
+        if row.status == "review" and not (row.reason or "").startswith(UNCERTAIN):
+            raise InvalidTransition(
+                f"message {mid} needs review ({row.reason}); fix the contact with `nurture contacts edit` first"
+            )
+        if row.status == "blocked":
+            raise InvalidTransition(f"message {mid} is blocked ({row.reason}); change the template or reject it")
+        if row.status not in ("pending", "review"):
+            raise InvalidTransition(f"message {mid} is {row.status}; only pending messages can be approved")
+        if row.expires_at is not None and row.expires_at <= now:
+            raise InvalidTransition(f"message {mid} was for a day that has passed; it can no longer be sent")
+        contact = session.get(Contact, row.contact_id)
+        if contact is None:
+            raise NotFound(f"message {mid} has no contact any more")
+        view = to_view(contact)
+        blocked = view.blocked_reason()
+        if blocked:
+            raise InvalidTransition(f"message {mid} cannot be approved: the contact's {blocked}")
+        values: dict[str, object] = {}
+        if note is not None and note.strip():
+            composed = self._compose(session, row, note.strip())
+            if composed.status != "pending":
+                raise InvalidTransition(f"message {mid} with that note is not approved: {composed.reason}")
+            values.update(subject=composed.subject, text=composed.text, html=composed.html,
+                          note=note.strip(), template=composed.template, raw=None)
+        store.move(
+            row, "approved", actor, now, note=note,
+            approved_by=actor, approved_at=now, reason=None,
+            message_id=row.message_id or self.new_message_id(), **values,
+        )  # fmt: skip
+        return f"approved message {mid} ({row.occasion} for {view.full_name}, goes out {row.send_at:%Y-%m-%d %H:%M} UTC)"
+
+    def reject(self, ids: Iterable[int], actor: str, reason: str) -> list[DeskResult]:
+        results = []
+        for mid in ids:
+            try:
+                with self.factory() as session, session.begin():
+                    store = MessageStore(session)
+                    row = store.get(mid)
+                    store.move(row, "rejected", actor, self.clock(), note=reason, reason=reason)
+                results.append(DeskResult(mid, True, f"rejected message {mid}"))
+            except (InvalidTransition, NotFound) as exc:
+                results.append(DeskResult(mid, False, str(exc)))
+        return results
+
+    def _compose(self, session: Session, row: Message, note: str | None) -> Composed:
+        contact = session.get(Contact, row.contact_id)
+        assert contact is not None
+        view = to_view(contact)
+        event = stored_event_context(session, view, row.occasion, row.occasion_date, row.event_id)
+        return self.composer.compose(
+            view, row.occasion, row.occasion_date, event, content_item(self.library, row.content_id), note
+        )
+
+    def recompose_contact(self, session: Session, contact_id: int, actor: str) -> dict[str, int]:
+        """After a contact was corrected: re-render its open messages; review → pending when it now works.
+
+        An approved message whose text changes goes back to `pending`: what was approved is
+        not what would be sent any more.
+        """
+        now = self.clock()
+        store = MessageStore(session)
+        moved: dict[str, int] = {}
+        rows = session.scalars(
+            select(Message).where(Message.contact_id == contact_id, Message.status.in_(OPEN + ("approved",)))
+        )
+        for row in list(rows):
+            if (row.reason or "").startswith(UNCERTAIN):
+                continue
+            composed = self._compose(session, row, row.note)
+            same = (composed.subject, composed.text, composed.html) == (row.subject, row.text, row.html)
+            target = composed.status
+            if row.status == "approved":
+                if same:
+                    continue
+                target = "pending" if composed.status == "pending" else composed.status
+            values = dict(subject=composed.subject, text=composed.text, html=composed.html,
+                          template=composed.template, reason=composed.reason, raw=None)
+            if target == row.status:
+                session.execute(
+                    Message.__table__.update().where(Message.id == row.id).values(updated_at=now, **values)
+                )
+                continue
+            store.move(row, target, actor, now, note="contact corrected", **values)
+            moved[target] = moved.get(target, 0) + 1
+        return moved
