@@ -84,15 +84,63 @@ class MessageStore:
         return result
 
     def list(
-        self, statuses: Sequence[str] | None, limit: int | None = None, offset: int = 0
-    ) -> list[tuple[Message, str | None]]:
-        query = select(Message, Contact.email).join(Contact, Contact.id == Message.contact_id)
-        if statuses:
-            query = query.where(Message.status.in_(statuses))
+        self,
+        statuses: Sequence[str] | None,
+        limit: int | None = None,
+        offset: int = 0,
+        *,
+        occasion: str | None = None,
+        tier: str | None = None,
+        search: str | None = None,
+        contact_id: int | None = None,
+    ) -> list[tuple[Message, Contact]]:
+        """Messages with their contact, ordered by send time; filters for the queue views."""
+        query = self._filtered(select(Message, Contact), statuses, occasion, tier, search, contact_id)
         query = query.order_by(Message.send_at, Message.id).offset(offset)
         if limit is not None:
             query = query.limit(limit)
-        return [(m, e) for m, e in self.session.execute(query)]
+        return [(m, c) for m, c in self.session.execute(query)]
+
+    def count_filtered(
+        self,
+        statuses: Sequence[str] | None,
+        *,
+        occasion: str | None = None,
+        tier: str | None = None,
+        search: str | None = None,
+    ) -> int:
+        query = self._filtered(select(func.count(Message.id)), statuses, occasion, tier, search, None)
+        return self.session.scalar(query) or 0
+
+    @staticmethod
+    def _filtered(
+        query: Any,
+        statuses: Sequence[str] | None,
+        occasion: str | None,
+        tier: str | None,
+        search: str | None,
+        contact_id: int | None,
+    ) -> Any:
+        query = query.join(Contact, Contact.id == Message.contact_id)
+        if statuses:
+            query = query.where(Message.status.in_(list(statuses)))
+        if occasion:
+            query = query.where(Message.occasion == occasion)
+        if tier:
+            query = query.where(Contact.tier == tier)
+        if contact_id is not None:
+            query = query.where(Message.contact_id == contact_id)
+        if search:
+            like = f"%{search.strip().lower()}%"
+            query = query.where(
+                or_(
+                    func.lower(Contact.first_name).like(like),
+                    func.lower(Contact.last_name).like(like),
+                    func.lower(Contact.company).like(like),
+                    Contact.email.like(like),
+                )
+            )
+        return query
 
     def counts(self) -> dict[str, int]:
         rows = self.session.execute(select(Message.status, func.count()).group_by(Message.status))

@@ -1,0 +1,294 @@
+"""Contact commands: import, contacts list/show/edit, link, event add, touch, unsubscribe."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import click
+from sqlalchemy import select
+
+from nurture.entrypoints.cli import cli
+from nurture.entrypoints.cli.common import (
+    Progress,
+    actor,
+    emit_json,
+    fail,
+    global_options,
+    handle_errors,
+    load_app,
+    opts,
+)
+from nurture.entrypoints.serialize import contact_json, iso, message_json
+
+
+@cli.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["auto", "csv", "linkedin", "vcard"]), default="auto")
+@click.option("--dry-run", is_flag=True, help="Check and count, change nothing.")
+@global_options
+@handle_errors
+def import_(path: Path, fmt: str, dry_run: bool) -> None:
+    """Upsert contacts from a CSV, LinkedIn or vCard file."""
+    from nurture.adapters.db.importing import Importer
+    from nurture.adapters.importers import read_contacts
+
+    if not path.exists():
+        fail(f"{path}: no such file; check the path")
+    app = load_app()
+    reader = read_contacts(path, fmt)
+    progress = Progress(f"importing {path.name}")
+    importer = Importer(app.factory, app.import_defaults(), app.now(), actor(), reader.format, dry_run=dry_run)
+
+    def tick() -> None:
+        total = reader.bytes_total or 0
+        progress.update(detail="records", fraction=(reader.bytes_read / total) if total else None)
+
+    summary = importer.run(reader, str(path), tick)
+    progress.done()
+    if opts().json:
+        emit_json({"path": str(path), "format": reader.format, "dry_run": dry_run, **summary.as_dict()})
+        return
+    for problem in summary.problems:
+        click.echo(f"{path}:{problem.row}: {problem.message}", err=True)
+    for notice in summary.notices:
+        click.echo(f"{path}:{notice.row}: note: {notice.message}", err=True)
+    prefix = "dry run, nothing changed: would have " if dry_run else ""
+    click.echo(
+        f"{prefix}{summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged, "
+        f"{summary.rejected} rejected ({reader.format})"
+        + (f"; {summary.job_changes} job change(s) recorded" if summary.job_changes else "")
+    )
+
+
+@cli.group()
+def contacts() -> None:
+    """List, show and correct contacts."""
+
+
+@contacts.command("list")
+@click.option("--review", is_flag=True, help="Only contacts flagged for review.")
+@global_options
+@handle_errors
+def contacts_list(review: bool) -> None:
+    """Contacts, with their salutation or why none can be formed."""
+    from nurture.adapters.db.contact_store import ContactStore
+
+    app = load_app()
+    with app.factory() as session:
+        rows = [contact_json(view) for view, _ in ContactStore(session).iter_all(review_only=review)]
+    if opts().json:
+        emit_json(rows)
+        return
+    for c in rows:
+        said = c["salutation"] or f"REVIEW: {c['review_reason']}"
+        flags = " [unsubscribed]" if c["unsubscribed"] else (" [bounced]" if c["bounced"] else "")
+        click.echo(f"{c['id']:>5}  {c['email'] or '-':<36} {c['tier']}  {said}{flags}")
+    click.echo(f"{len(rows)} contact(s)" + (" need review; fix them with `nurture contacts edit`" if review else ""),
+               err=True)  # fmt: skip
+
+
+def _contact_detail(app: Any, ref: str) -> dict[str, Any]:
+    from nurture.adapters.db.contact_store import ContactStore
+    from nurture.adapters.db.graph_store import GraphStore
+    from nurture.adapters.db.message_store import MessageStore
+    from nurture.adapters.db.tables import Event
+
+    with app.factory() as session:
+        view = ContactStore(session).get(ref)
+        data = contact_json(view)
+        events = session.scalars(select(Event).where(Event.contact_id == view.id).order_by(Event.date, Event.id))
+        data["events"] = [{"kind": e.kind, "date": iso(e.date), "details": dict(e.details or {})} for e in events]
+        data["relations"] = [{"kind": k, "contact_id": cid} for k, cid in GraphStore(session).relations(view.id)]
+        data["planned"] = [
+            message_json(m, c.email, c.timezone)
+            for m, c in MessageStore(session).list(None, contact_id=view.id)
+        ]
+    return data
+
+
+@contacts.command("show")
+@click.argument("ref")
+@global_options
+@handle_errors
+def contacts_show(ref: str) -> None:
+    """One contact with its salutation, events, relations and plan."""
+    app = load_app()
+    data = _contact_detail(app, ref)
+    if opts().json:
+        emit_json(data)
+        return
+    for key in ("id", "email", "first_name", "last_name", "gender", "title", "language", "country", "formality",
+                "tier", "timezone", "birthday", "company", "position", "consent", "unsubscribed", "bounced"):
+        click.echo(f"{key:>13}: {data[key] if data[key] is not None else ''}")
+    click.echo(f"{'salutation':>13}: {data['salutation'] or 'REVIEW: ' + str(data['review_reason'])}")
+    for e in data["events"]:
+        click.echo(f"{'event':>13}: {e['date']} {e['kind']} {e['details'] or ''}")
+    for r in data["relations"]:
+        click.echo(f"{'relation':>13}: {r['kind']} contact {r['contact_id']}")
+    for m in data["planned"]:
+        click.echo(f"{'message':>13}: #{m['id']} {m['occasion']} {m['status']} {m['send_at']}")
+
+
+EDITABLE = {
+    "gender": click.Choice(["female", "male", "diverse", "unknown"]),
+    "formality": click.Choice(["formal", "informal"]),
+    "language": click.Choice(["de", "en"]),
+    "tier": click.Choice(["A", "B", "C"]),
+    "consent": click.Choice(["opt_in", "existing_customer", "none"]),
+}
+
+
+@contacts.command("edit")
+@click.argument("ref")
+@click.option("--first-name")
+@click.option("--last-name")
+@click.option("--gender", type=EDITABLE["gender"])
+@click.option("--title")
+@click.option("--formality", type=EDITABLE["formality"])
+@click.option("--language", type=EDITABLE["language"])
+@click.option("--country")
+@click.option("--tier", type=EDITABLE["tier"])
+@click.option("--birthday", help="YYYY-MM-DD or --MM-DD")
+@click.option("--timezone")
+@click.option("--company")
+@click.option("--position")
+@click.option("--topics", help="separated by ;")
+@click.option("--consent", type=EDITABLE["consent"])
+@click.option("--consent-source")
+@click.option("--note")
+@global_options
+@handle_errors
+def contacts_edit(ref: str, **fields: Any) -> None:
+    """Correct a record; its open messages are re-rendered (review → pending once addressable)."""
+    from nurture.adapters.db.contact_store import ContactStore
+    from nurture.usecases.contact_edit import validated_changes
+
+    app = load_app(need_library=True)
+    changes = validated_changes({k: v for k, v in fields.items() if v is not None}, app.now())
+    if not changes:
+        fail("nothing to change; give at least one option, e.g. --gender female")
+    with app.factory() as session, session.begin():
+        store = ContactStore(session)
+        row = store.row(ref)
+        store.update(row, changes, app.now(), actor())
+        session.flush()
+        moved = app.desk().recompose_contact(session, row.id, actor())
+        data = contact_json(store.get(row.id))
+    if opts().json:
+        emit_json({**data, "messages_moved": moved})
+        return
+    click.echo(f"contact {data['id']} updated")
+    click.echo(f"salutation: {data['salutation'] or 'still needs review: ' + str(data['review_reason'])}")
+    for status, n in moved.items():
+        click.echo(f"{n} message(s) now {status}")
+
+
+@cli.command("link")
+@click.argument("a")
+@click.argument("b")
+@click.option("--kind", required=True, type=click.Choice(["colleague", "knows", "introduced_by", "reports_to"]))
+@global_options
+@handle_errors
+def link(a: str, b: str, kind: str) -> None:
+    """Add an edge to the contact graph."""
+    from nurture.adapters.db.contact_store import ContactStore
+    from nurture.adapters.db.graph_store import GraphStore
+
+    app = load_app()
+    with app.factory() as session, session.begin():
+        store = ContactStore(session)
+        ra, rb = store.row(a), store.row(b)
+        if ra.id == rb.id:
+            fail("a contact cannot be linked to itself")
+        added = GraphStore(session).link(ra.id, rb.id, kind, app.now())
+    click.echo(f"{'linked' if added else 'already linked'}: {ra.id} {kind} {rb.id}")
+
+
+@cli.group()
+def event() -> None:
+    """Record occasions."""
+
+
+@event.command("add")
+@click.argument("ref")
+@click.option("--kind", required=True,
+              type=click.Choice(["job_change", "promotion", "work_anniversary", "publication", "achievement"]))
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--detail", multiple=True, metavar="KEY=VALUE")
+@global_options
+@handle_errors
+def event_add(ref: str, kind: str, day: datetime, detail: tuple[str, ...]) -> None:
+    """Record an occasion for a contact."""
+    from nurture.adapters.db.contact_store import ContactStore
+    from nurture.adapters.db.tables import Event
+
+    details: dict[str, str] = {}
+    for item in detail:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            fail(f"--detail {item!r} is not KEY=VALUE; write it like --detail title=\"Mein Buch\"")
+        details[key.strip()] = value.strip()
+    app = load_app()
+    with app.factory() as session, session.begin():
+        row = ContactStore(session).row(ref)
+        ev = Event(contact_id=row.id, kind=kind, date=day.date(), details=details, source="cli",
+                   learned_at=app.now())  # fmt: skip
+        session.add(ev)
+        row.next_due_at = None
+        session.flush()
+        event_id = ev.id
+    if opts().json:
+        emit_json({"id": event_id, "contact_id": row.id, "kind": kind, "date": day.date().isoformat(),
+                   "details": details})  # fmt: skip
+    else:
+        click.echo(f"event {event_id} recorded: {kind} on {day.date()} for contact {row.id}; `nurture plan` picks it up")
+
+
+@cli.command("touch")
+@click.argument("ref", required=False)
+@click.option("--date", "day", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--note")
+@click.option("--import", "import_path", type=click.Path(path_type=Path), help="An mbox file or Maildir of sent mail.")
+@global_options
+@handle_errors
+def touch(ref: str | None, day: datetime | None, note: str | None, import_path: Path | None) -> None:
+    """Record an interaction outside nurture; resets the contact's cadence."""
+    from nurture.usecases.touches import import_sent_mail, record_touch
+
+    app = load_app()
+    if import_path is not None:
+        if ref:
+            fail("give either a contact or --import PATH, not both")
+        progress = Progress(f"reading {import_path.name}")
+        result = import_sent_mail(app.factory, import_path, app.now(), lambda n: progress.update(n, "mails"))
+        progress.done()
+        if opts().json:
+            emit_json(result)
+        else:
+            click.echo(f"{result['mails']} mail(s) read, {result['touches']} touch(es) recorded for "
+                       f"{result['contacts']} contact(s), {result['already']} already known")  # fmt: skip
+        return
+    if not ref or day is None:
+        fail("give a contact and --date YYYY-MM-DD, or --import PATH")
+    tz = ZoneInfo(app.settings.general.timezone)
+    at = datetime.combine(day.date(), time(12), tz)
+    contact_id = record_touch(app.factory, ref, at, note)
+    click.echo(f"touch recorded for contact {contact_id} on {day.date()}")
+
+
+@cli.command("unsubscribe")
+@click.argument("email")
+@global_options
+@handle_errors
+def unsubscribe(email: str) -> None:
+    """Opt a contact out for good."""
+    from nurture.usecases.unsubscribe import unsubscribe_contact
+
+    app = load_app()
+    view, cancelled = unsubscribe_contact(app.factory, email, app.now(), actor(), "cli")
+    click.echo(f"{view.email} unsubscribed; {cancelled} open message(s) cancelled")
+
+

@@ -1,0 +1,226 @@
+"""Message commands: plan, queue, show, approve, reject, send."""
+
+from __future__ import annotations
+
+import asyncio
+from email import policy
+from email.parser import BytesParser
+
+import click
+
+from nurture.entrypoints.cli import cli
+from nurture.entrypoints.cli.common import (
+    Progress,
+    actor,
+    emit_json,
+    fail,
+    global_options,
+    handle_errors,
+    load_app,
+    opts,
+)
+from nurture.entrypoints.serialize import message_json
+
+STATUSES = ["pending", "approved", "sending", "sent", "rejected", "failed", "expired", "blocked", "review", "all"]
+
+
+def _duration(value: str | None) -> object:
+    if value is None:
+        return None
+    from nurture.settings.durations import parse_duration
+
+    try:
+        return parse_duration(value)
+    except ValueError:
+        fail(f"--horizon {value!r} is not a duration; write it like 14d")
+    return None
+
+
+@cli.command("plan")
+@click.option("--horizon", help="How far ahead, e.g. 14d (default [schedule] horizon).")
+@global_options
+@handle_errors
+def plan(horizon: str | None) -> None:
+    """Plan messages for the horizon; running it twice adds nothing."""
+    from nurture.entrypoints.app import worker_name
+    from nurture.usecases.runs import record_run
+
+    app = load_app(need_library=True)
+    started = app.now()
+    progress = Progress("planning")
+    summary = app.planner(_duration(horizon)).run(started, lambda n: progress.update(n, "contacts"))  # type: ignore[arg-type]
+    progress.done()
+    record_run(app.factory, "plan", worker_name(), started, app.now(), summary.as_dict())
+    if opts().json:
+        emit_json({**summary.as_dict(), "skipped": summary.skipped})
+        return
+    by = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items())) or "nothing new"
+    click.echo(f"{summary.contacts} contact(s) looked at, {summary.planned} message(s) planned ({by})")
+    for line in summary.skipped[:20]:
+        click.echo(f"  skipped: {line}", err=True)
+
+
+@cli.command("queue")
+@click.option("--status", type=click.Choice(STATUSES), default="pending", show_default=True)
+@global_options
+@handle_errors
+def queue(status: str) -> None:
+    """Messages, ordered by send time."""
+    from nurture.adapters.db.message_store import MessageStore
+
+    app = load_app()
+    with app.factory() as session:
+        rows = MessageStore(session).list(None if status == "all" else [status])
+        data = [message_json(m, c.email, c.timezone) for m, c in rows]
+        names = [c.first_name and f"{c.first_name} {c.last_name or ''}".strip() or c.email for _, c in rows]
+    if opts().json:
+        emit_json(data)
+        return
+    for m, name in zip(data, names, strict=True):
+        reason = f"  ({m['reason']})" if m["reason"] else ""
+        click.echo(f"{m['id']:>6}  {m['send_at'][:16]}  {m['status']:<8} {m['occasion']:<16} {name}: {m['subject']}{reason}")
+    click.echo(f"{len(data)} message(s) {status}", err=True)
+
+
+@cli.command("show")
+@click.argument("message_id", type=int)
+@click.option("--send-test", metavar="ADDRESS", help="Mail it, marked as a test, to ADDRESS; its state stays.")
+@global_options
+@handle_errors
+def show(message_id: int, send_test: str | None) -> None:
+    """One message as it will be sent."""
+    from nurture.adapters.db.contact_store import to_view
+    from nurture.adapters.db.message_store import MessageStore
+    from nurture.adapters.db.tables import Contact
+    from nurture.rendering.mime import build_mail
+
+    app = load_app()
+    with app.factory() as session:
+        row = MessageStore(session).get(message_id)
+        contact = session.get(Contact, row.contact_id)
+        assert contact is not None
+        view = to_view(contact)
+        data = message_json(row, view.email, view.timezone)
+        mail = build_mail(app.outgoing(row, view), dkim=None) if row.subject else None
+        raw = row.raw or (mail.data if mail else None)
+        test_mail = app.outgoing(row, view, test_to=send_test) if send_test else None
+    headers = {}
+    if raw:
+        parsed = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
+        headers = {k: str(v) for k, v in parsed.items()}
+    if send_test and test_mail is not None:
+        from nurture.adapters.smtp import SmtpTransport
+        from nurture.outbox.policy import Outcome
+
+        result = asyncio.run(_send_one(app, build_mail(test_mail, dkim=app.dkim())))
+        if result.outcome is not Outcome.SENT:
+            fail(f"test mail to {send_test} not sent: {result.code or ''} {result.text}".replace("  ", " "))
+        click.echo(f"test mail sent to {send_test}; message {message_id} stays {row.status}", err=True)
+        _ = SmtpTransport
+    if opts().json:
+        emit_json({**data, "headers": headers})
+        return
+    for name, value in headers.items():
+        click.echo(f"{name}: {value}")
+    click.echo(f"\n[status {data['status']}, send at {data['send_at']}]" + (f" reason: {data['reason']}" if data["reason"] else ""))
+    click.echo("")
+    click.echo(data["text"])
+
+
+async def _send_one(app: object, mail: object) -> object:
+    from nurture.adapters.smtp import SmtpConfig, SmtpTransport
+
+    smtp = app.settings.smtp  # type: ignore[attr-defined]
+    transport = SmtpTransport(SmtpConfig(
+        host=smtp.host, port=smtp.port, security=smtp.security, username=smtp.username or None,
+        password=app.settings.smtp_password(), timeout=smtp.timeout.total_seconds(),  # type: ignore[attr-defined]
+    ))  # fmt: skip
+    try:
+        return await transport.send(mail)  # type: ignore[arg-type]
+    finally:
+        await transport.close()
+
+
+@cli.command("approve")
+@click.argument("message_ids", nargs=-1, type=int)
+@click.option("--all-pending", is_flag=True, help="Approve every pending message.")
+@click.option("--note", help="A personal line added to a single message before approval.")
+@click.option("--as", "as_name", metavar="NAME", help="Who approves (default: the OS user).")
+@global_options
+@handle_errors
+def approve(message_ids: tuple[int, ...], all_pending: bool, note: str | None, as_name: str | None) -> None:
+    """Approve messages for sending."""
+    if all_pending and message_ids:
+        fail("give message ids or --all-pending, not both", 2)
+    if note and (all_pending or len(message_ids) != 1):
+        fail("--note adds a personal line to one message; give exactly one message id", 2)
+    app = load_app(need_library=True)
+    desk = app.desk()
+    ids = desk.pending_ids() if all_pending else list(message_ids)
+    if not ids:
+        fail("nothing to approve; give message ids or --all-pending" if not all_pending else "no pending messages")
+    results = desk.approve(ids, actor(as_name), note)
+    _report(results)
+
+
+@cli.command("reject")
+@click.argument("message_ids", nargs=-1, type=int, required=True)
+@click.option("--reason", required=True, help="Why; kept with the message.")
+@click.option("--as", "as_name", metavar="NAME")
+@global_options
+@handle_errors
+def reject(message_ids: tuple[int, ...], reason: str, as_name: str | None) -> None:
+    """Reject messages: never sent, never re-planned."""
+    if not reason.strip():
+        fail("--reason must say why", 2)
+    app = load_app(need_library=True)
+    _report(app.desk().reject(message_ids, actor(as_name), reason.strip()))
+
+
+def _report(results: list) -> None:
+    if opts().json:
+        emit_json([{"id": r.message_id, "ok": r.ok, "message": r.text} for r in results])
+    else:
+        for r in results:
+            click.echo(r.text, err=not r.ok)
+    if any(not r.ok for r in results):
+        raise SystemExit(1)
+
+
+@cli.command("send")
+@click.option("--dry-run", is_flag=True, help="List what would go, send nothing.")
+@global_options
+@handle_errors
+def send(dry_run: bool) -> None:
+    """Send every approved message that is due, then exit."""
+    from nurture.entrypoints.app import worker_name
+    from nurture.settings import sending_problems
+    from nurture.usecases.runs import record_run
+
+    app = load_app()
+    problems = sending_problems(app.settings)
+    if problems:
+        for p in problems:
+            click.echo(str(p), err=True)
+        fail("cannot send until the problems above are fixed")
+    if dry_run:
+        rows = app.dispatcher().due()
+        if opts().json:
+            emit_json([{"id": m.id, "contact_id": m.contact_id, "occasion": m.occasion, "subject": m.subject,
+                        "send_at": m.send_at.isoformat()} for m in rows])  # fmt: skip
+        else:
+            for m in rows:
+                click.echo(f"would send {m.id}: {m.occasion} to contact {m.contact_id}: {m.subject}")
+            click.echo(f"{len(rows)} message(s) due", err=True)
+        return
+    progress = Progress("sending")
+    dispatcher = app.dispatcher(progress=lambda s: progress.update(s.sent + s.failed + s.retry + s.uncertain, "messages"))
+    started = app.now()
+    summary = asyncio.run(dispatcher.run_once())
+    progress.done()
+    record_run(app.factory, "send", worker_name(), started, app.now(), summary.as_dict())
+    if opts().json:
+        emit_json(summary.as_dict())
+        return
+    click.echo(f"{summary.sent} sent, {summary.retry} to retry, {summary.failed} failed, "
+               f"{summary.uncertain} uncertain (in review), {summary.skipped} skipped")  # fmt: skip

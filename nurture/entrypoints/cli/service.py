@@ -1,0 +1,142 @@
+"""Service commands: init, check, check-text, status, run, web, demo."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from nurture.entrypoints.cli import cli
+from nurture.entrypoints.cli.common import emit_json, fail, global_options, handle_errors, load_app, opts
+
+
+@cli.command("init")
+@global_options
+@handle_errors
+def init() -> None:
+    """Create or upgrade the database schema; safe to run again."""
+    from nurture.adapters.db.engine import upgrade
+
+    app = load_app()
+    revision = upgrade(app.engine)
+    click.echo(f"database ready at schema revision {revision} ({app.engine.url.render_as_string(hide_password=True)})")
+
+
+def all_problems(config_path: Path) -> list:
+    """Every problem of config, templates and content library, for `check` and config reloads."""
+    from nurture.adapters.content_library import load_content_library
+    from nurture.domain.guard import scan
+    from nurture.rendering.lint import lint_templates
+    from nurture.settings import check_settings
+
+    settings, problems = check_settings(config_path)
+    if settings is None:
+        return problems
+    if settings.templates_dir.is_dir():
+        problems += lint_templates(settings.templates_dir, scan)
+    else:
+        problems.append(f"{settings.config_path}: [paths] templates: folder {settings.templates_dir} does not exist")
+    _items, content_problems = load_content_library(settings.content_path)
+    return problems + content_problems
+
+
+@cli.command("check")
+@global_options
+@handle_errors
+def check() -> None:
+    """Validate config, templates and content library; print every problem."""
+    problems = all_problems(opts().config_path)
+    if opts().json:
+        emit_json([str(p) for p in problems])
+    else:
+        for p in problems:
+            click.echo(str(p))
+        click.echo("everything is fine" if not problems else f"{len(problems)} problem(s) found", err=True)
+    if problems:
+        sys.exit(1)
+
+
+@cli.command("check-text")
+@click.option("--language", required=True, type=click.Choice(["de", "en"]))
+@click.argument("path", type=click.Path(path_type=Path))
+@global_options
+@handle_errors
+def check_text(language: str, path: Path) -> None:
+    """Run the offer guard on a text file: exit 0 clean, 3 with findings."""
+    from nurture.domain.guard import scan
+
+    if not path.is_file():
+        fail(f"{path}: no such file")
+    raw = path.read_bytes()
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = raw.decode("cp1252", errors="replace")
+    html = path.suffix.lower() in (".html", ".htm")
+    findings = scan(text, language, html=html)
+    if opts().json:
+        emit_json([{"line": f.line, "col": f.col, "phrase": f.phrase, "rule": f.rule} for f in findings])
+    else:
+        for f in findings:
+            click.echo(str(f))
+    if findings:
+        sys.exit(3)
+
+
+@cli.command("status")
+@global_options
+@handle_errors
+def status() -> None:
+    """Last plan and send runs, queue counts per status."""
+    from nurture.adapters.db.message_store import MessageStore
+    from nurture.usecases.runs import last_runs
+
+    app = load_app()
+    with app.factory() as session:
+        counts = MessageStore(session).counts()
+        runs = last_runs(session)
+    if opts().json:
+        emit_json({"runs": runs, "queue": counts})
+        return
+    for kind, run in runs.items():
+        extra = f" error: {run['error']}" if run["error"] else ""
+        click.echo(f"last {kind:<11} {run['started_at'][:19]}  {run['counts']}{extra}")
+    if not runs:
+        click.echo("no runs yet")
+    click.echo("queue: " + (", ".join(f"{s} {n}" for s, n in sorted(counts.items())) or "empty"))
+
+
+@cli.command("run")
+@click.option("--web", "with_web", is_flag=True, help="Also serve the approval page.")
+@click.option("--log-format", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@global_options
+@handle_errors
+def run(with_web: bool, log_format: str) -> None:
+    """The daemon: plan and send on the schedule in the config."""
+    from nurture.entrypoints.daemon import run_daemon
+
+    sys.exit(run_daemon(opts().config_path, opts().now_text, with_web=with_web, log_format=log_format))
+
+
+@cli.command("web")
+@global_options
+@handle_errors
+def web() -> None:
+    """The approval page alone."""
+    from nurture.entrypoints.web.server import serve
+
+    app = load_app(need_library=True)
+    serve(app)
+
+
+@cli.command("demo")
+@click.option("--port", type=int, default=8080, show_default=True, help="Port of the approval page.")
+@click.option("--reset", is_flag=True, help="Start from an empty var/ folder.")
+@global_options
+@handle_errors
+def demo(port: int, reset: bool) -> None:
+    """The quick start: sample data, local mail capture, daemon and approval page."""
+    from nurture.entrypoints.demo import run_demo
+
+    sys.exit(run_demo(Path.cwd(), port=port, reset=reset, now_text=opts().now_text))

@@ -1,0 +1,92 @@
+"""Content drops: when a contact's cadence falls due, and which library item suits them best.
+
+The best item speaks the contact's language, is still valid on the send day, shares the most
+topics with the contact (ties: library order), was never planned for this contact, and did not
+go to a colleague or graph neighbour within `content_gap` of the send, so colleagues never
+compare identical mails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import date, datetime, timedelta
+
+from nurture.domain.content import ContentItem
+from nurture.planning.inputs import CADENCE_OCCASIONS, ExistingMessage, PlanContact, PlanningRules
+
+PROMOTED = {"C": "B", "B": "A"}
+
+
+def effective_tier(contact: PlanContact, rules: PlanningRules) -> str:
+    """Connectors (many graph neighbours) are treated one tier higher: C → B, B → A."""
+    if rules.connector_degree >= 1 and contact.degree >= rules.connector_degree:
+        return PROMOTED.get(contact.tier, contact.tier)
+    return contact.tier
+
+
+def cadence_gap(contact: PlanContact, rules: PlanningRules) -> timedelta | None:
+    """The target gap between touches for this contact; None when its tier has none."""
+    gap = rules.cadence.get(effective_tier(contact, rules))
+    return gap if gap is not None and gap > timedelta(0) else None
+
+
+def touch_base(contact: PlanContact, existing: Iterable[ExistingMessage]) -> datetime:
+    """The last time the contact was touched, or will be by a planned content drop or reconnect.
+
+    A recorded touch, any sent message and any active content drop or reconnect count; so does a
+    rejected one (the approver said "not now", and is not asked again the next day). A contact never
+    touched counts from when it was added.
+    """
+    base = contact.last_touch_at or contact.created_at
+    for msg in existing:
+        cadence = msg.occasion in CADENCE_OCCASIONS and (msg.active or msg.status == "rejected")
+        if (msg.status == "sent" or cadence) and msg.send_at > base:
+            base = msg.send_at
+    return base
+
+
+def used_items(existing: Iterable[ExistingMessage]) -> set[str]:
+    """Items ever planned for the contact, in any status: a rejected item is not offered again either."""
+    return {m.content_id for m in existing if m.content_id}
+
+
+def _norm(values: Iterable[str]) -> set[str]:
+    return {v.strip().casefold() for v in values if v.strip()}
+
+
+def choose_item(
+    contact: PlanContact,
+    library: Sequence[ContentItem],
+    day: date,
+    send_at: datetime,
+    used: set[str],
+    neighbour_items: Mapping[str, datetime],
+    content_gap: timedelta,
+) -> ContentItem | None:
+    """The best item for this contact on local `day`, or None when none fits.
+
+    A contact with topics needs an item sharing one of them, or a general item without topics;
+    a contact without topics takes any item in its language.
+    """
+    wanted = _norm(contact.topics)
+    language = contact.language.casefold()
+    best: ContentItem | None = None
+    best_score = -1
+    for item in library:
+        if item.language.casefold() != language or not item.available_on(day) or item.id in used:
+            continue
+        neighbour_at = neighbour_items.get(item.id)
+        if neighbour_at is not None and abs(send_at - neighbour_at) < content_gap:
+            continue
+        topics = _norm(item.topics)
+        score = len(topics & wanted)
+        if wanted and topics and score == 0:
+            continue
+        if score > best_score:
+            best, best_score = item, score
+    return best
+
+
+def no_item_reason(contact: PlanContact) -> str:
+    topics = ", ".join(contact.topics) if contact.topics else "none"
+    return f"content_drop: no content item fits (language {contact.language}, topics {topics})"

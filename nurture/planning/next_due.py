@@ -1,0 +1,41 @@
+"""Indexing helpers: the month-day of a date, and when a contact next needs a content drop or reconnect.
+
+The shell stores both on the contact row so that a planning run selects only the contacts that
+are due, through indexed columns, instead of looking at every contact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from nurture.planning.content_drops import cadence_gap, touch_base
+from nurture.planning.inputs import ExistingMessage, PlanContact, PlanningRules, parse_month_day
+
+
+def month_day(d: date | str | None) -> int | None:
+    """MMDD as an integer (17 May → 517), from a date or `YYYY-MM-DD` / `--MM-DD` text."""
+    md = parse_month_day(d)
+    return None if md is None else md[0] * 100 + md[1]
+
+
+def reconnect_on(rules: PlanningRules) -> bool:
+    return rules.reconnect_after is not None and "reconnect" in rules.enabled
+
+
+def next_content_due(
+    contact: PlanContact, existing: Sequence[ExistingMessage], rules: PlanningRules
+) -> datetime | None:
+    """When the contact's cadence next asks for a content drop (or its reconnect falls due).
+
+    Counted from the last touch, sent message or planned content drop/reconnect; connectors use
+    the cadence one tier higher. None when neither content drops nor reconnects can ever be due.
+    """
+    base = touch_base(contact, existing)
+    due: list[datetime] = []
+    gap = cadence_gap(contact, rules)
+    if "content_drop" in rules.enabled and gap is not None:
+        due.append(base + gap)
+    if reconnect_on(rules) and rules.reconnect_after is not None:
+        due.append(base + rules.reconnect_after)
+    return min(due) if due else None

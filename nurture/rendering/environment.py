@@ -1,0 +1,213 @@
+"""The Jinja2 sandbox that e-mail templates run in, and the one way to render a template in it.
+
+Templates are edited by marketers, not programmers, so a template must never read
+internals, mutate the context, loop for ever or fill the memory. Every failure comes out as
+a `TemplateProblem` naming the template file and line (architecture habit 9).
+"""
+
+from __future__ import annotations
+
+import traceback
+from collections.abc import Iterable, Iterator, Mapping
+from contextvars import ContextVar
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import nodes
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment, SecurityError
+
+from nurture.errors import Location, Problem, TemplateProblem
+
+MAX_RANGE = 10_000  # longest range() a template may ask for
+MAX_OUTPUT = 1_000_000  # characters one template may produce
+MAX_LOOP_ITERATIONS = 100_000  # loop turns, summed over all loops of one rendering
+_LOOP_GUARD = "_nurture_loop_guard"
+_STRETCHING_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
+
+
+class TemplateLimitExceeded(SecurityError):
+    """A template tried to produce or compute far more than any e-mail needs."""
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.turns = 0
+
+    def tick(self) -> None:
+        self.turns += 1
+        if self.turns > MAX_LOOP_ITERATIONS:
+            raise TemplateLimitExceeded(f"loops ran more than {MAX_LOOP_ITERATIONS} times")
+
+
+_budget: ContextVar[_Budget | None] = ContextVar("nurture_template_budget", default=None)
+
+
+def _loop_guard(iterable: Iterable[Any]) -> Iterator[Any]:
+    budget = _budget.get() or _Budget()
+    for item in iterable:
+        budget.tick()
+        yield item
+
+
+def _limited_range(*args: int) -> range:
+    rng = range(*args)
+    if len(rng) > MAX_RANGE:
+        raise TemplateLimitExceeded(f"range() is limited to {MAX_RANGE} items")
+    return rng
+
+
+def _check_size(size: int, what: str) -> None:
+    if size > MAX_OUTPUT:
+        raise TemplateLimitExceeded(f"{what} would be longer than {MAX_OUTPUT} characters")
+
+
+def _check_format(fmt: str) -> None:
+    """Refuse `%999999d`- or `{:>999999}`-style widths, which allocate before they can be measured."""
+    digits = "".join(c if c.isdigit() else " " for c in fmt).split()
+    if "*" in fmt or any(len(d) > 4 for d in digits):
+        raise TemplateLimitExceeded("format widths are limited to 4 digits")
+
+
+class NurtureSandbox(ImmutableSandboxedEnvironment):
+    """Jinja's immutable sandbox plus limits on loops, ranges, repetition and output size."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+    templates_dir: Path
+
+    def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        if operator == "*":
+            for seq, times in ((left, right), (right, left)):
+                if isinstance(seq, str | list | tuple) and isinstance(times, int):
+                    _check_size(len(seq) * max(times, 0), "a repeated string or list")
+        elif operator == "**":
+            if isinstance(left, int) and isinstance(right, int) and right > 0:
+                if max(abs(left).bit_length(), 1) * right > 64_000:
+                    raise TemplateLimitExceeded("the power is too large")
+        elif operator == "%" and isinstance(left, str):
+            _check_format(left)
+        return super().call_binop(context, operator, left, right)
+
+    def format_string(self, s: str, args: tuple[Any, ...], kwargs: dict[str, Any], format_func: Any = None) -> str:
+        _check_format(s)
+        return super().format_string(s, args, kwargs, format_func)
+
+    def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
+        owner = getattr(__obj, "__self__", None)
+        name = getattr(__obj, "__name__", "")
+        if isinstance(owner, str):
+            if name in _STRETCHING_METHODS:
+                _check_size(max([a for a in args if isinstance(a, int)] + [0]), f"str.{name}()")
+            elif name == "replace" and len(args) >= 2:
+                old, new = str(args[0]), str(args[1])
+                grows = owner.count(old) if old else len(owner) + 1
+                _check_size(len(owner) + grows * max(len(new) - len(old), 0), "str.replace()")
+        return super().call(__context, __obj, *args, **kwargs)
+
+    def _generate(self, source: nodes.Template, *args: Any, **kwargs: Any) -> str:
+        # Wrap the iterable of every {% for %} so each turn counts against the rendering's budget:
+        # nested loops over small ranges would otherwise run for hours without producing output.
+        for loop in source.find_all(nodes.For):
+            loop.iter = nodes.Call(nodes.Name(_LOOP_GUARD, "load"), [loop.iter], [], None, None)
+        return super()._generate(source, *args, **kwargs)  # type: ignore[misc]
+
+
+def _limited_filter(env: SandboxedEnvironment, name: str, check: Any) -> None:
+    original = env.filters[name]
+
+    def limited(*args: Any, **kwargs: Any) -> Any:
+        check(*args, **kwargs)
+        return original(*args, **kwargs)
+
+    env.filters[name] = limited
+
+
+def _width_check(value: Any, width: Any = 80, *args: Any, **kwargs: Any) -> None:
+    if isinstance(width, int):
+        _check_size(width, "the padding")
+
+
+def _format_check(value: Any, *args: Any, **kwargs: Any) -> None:
+    _check_format(str(value))
+
+
+def _slice_check(value: Any, slices: Any = 1, *args: Any, **kwargs: Any) -> None:
+    if isinstance(slices, int) and slices > MAX_RANGE:
+        raise TemplateLimitExceeded(f"slice() is limited to {MAX_RANGE} parts")
+
+
+def make_environment(templates_dir: Path, *, html: bool) -> SandboxedEnvironment:
+    """The sandbox over `templates_dir`; `html=True` escapes every value (hostile names stay text)."""
+    env = NurtureSandbox(
+        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        undefined=jinja2.StrictUndefined,
+        autoescape=html,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        auto_reload=False,
+    )
+    env.templates_dir = Path(templates_dir)
+    env.globals["range"] = _limited_range
+    env.globals[_LOOP_GUARD] = _loop_guard
+    env.globals.pop("lipsum", None)
+    _limited_filter(env, "center", _width_check)
+    _limited_filter(env, "indent", _width_check)
+    _limited_filter(env, "format", _format_check)
+    _limited_filter(env, "slice", _slice_check)
+    return env
+
+
+def template_file(env: jinja2.Environment, name: str) -> str:
+    """The path of template `name` as a user would type it."""
+    base = getattr(env, "templates_dir", None)
+    return str(Path(base) / name) if base is not None else name
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return f"syntax error: {(exc.message or '').rstrip('.')}; check the {{% %}} and {{{{ }}}} pairs on this line"
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return f"template {exc.name} does not exist; every wording needs .subject.j2, .txt.j2 and .html.j2"
+    if isinstance(exc, jinja2.UndefinedError):
+        return f"unknown name: {(exc.message or '').rstrip('.')}; see templates/README.md for the variables a template gets"
+    if isinstance(exc, SecurityError):
+        return f"not allowed in a template: {str(exc).rstrip('.')}"
+    if isinstance(exc, RecursionError):
+        return "the template calls itself without end (macro, include or recursive loop)"
+    return f"the template failed: {type(exc).__name__}: {exc}"
+
+
+def template_problem(env: jinja2.Environment, name: str, exc: BaseException) -> TemplateProblem:
+    """Turn any Jinja failure into a TemplateProblem at the template file and line where it happened."""
+    file, line = template_file(env, name), None
+    if isinstance(exc, jinja2.TemplateSyntaxError) and exc.lineno:
+        file, line = exc.filename or file, exc.lineno
+    else:
+        # Jinja rewrites tracebacks so that template frames carry the template's file and line.
+        for frame in traceback.extract_tb(exc.__traceback__):
+            if frame.filename.endswith(".j2"):
+                file, line = frame.filename, frame.lineno
+    return TemplateProblem(Problem(Location(file, line), _describe(exc)))
+
+
+def render_template(env: jinja2.Environment, name: str, context: Mapping[str, Any]) -> str:
+    """Render `name` in chunks under a fresh loop budget; any failure becomes a TemplateProblem."""
+    token = _budget.set(_Budget())
+    try:
+        chunks: list[str] = []
+        size = 0
+        generator = env.get_template(name).generate(dict(context))
+        for chunk in generator:
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > MAX_OUTPUT:
+                # Thrown into the template so the traceback points at the line that overflowed.
+                generator.throw(TemplateLimitExceeded(f"the output is longer than {MAX_OUTPUT} characters"))
+        return "".join(chunks)
+    except TemplateProblem:
+        raise
+    except Exception as exc:  # any failure of a user-written template is that template's problem
+        raise template_problem(env, name, exc) from exc
+    finally:
+        _budget.reset(token)

@@ -1,0 +1,50 @@
+"""Validating a hand correction of a contact before it is stored."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from nurture.domain.birthdays import birthday_date
+from nurture.errors import NurtureError
+
+TEXT_FIELDS = ("first_name", "last_name", "title", "company", "position", "consent_source", "note")
+
+
+def validated_changes(fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
+    """Column values from edit options; a bad value raises with a plain hint."""
+    changes: dict[str, Any] = {}
+    for name in TEXT_FIELDS:
+        if name in fields:
+            value = " ".join(str(fields[name]).split())
+            changes[name] = value or None
+    if "gender" in fields:
+        changes["gender"] = None if fields["gender"] in ("unknown", "") else fields["gender"]
+    for name in ("formality", "language", "tier", "consent"):
+        if name in fields:
+            changes[name] = fields[name]
+    if "consent" in fields:
+        changes["consent_date"] = now.date()
+    if "country" in fields:
+        country = str(fields["country"]).strip().upper()
+        if len(country) != 2 or not country.isalpha():
+            raise NurtureError(f"--country {fields['country']!r} is not a country code; write it like DE, AT, CH or GB")
+        changes["country"] = country
+    if "birthday" in fields:
+        text = str(fields["birthday"]).strip()
+        if text and birthday_date(text) is None:
+            raise NurtureError(f"--birthday {text!r} is not a date; write it like 1980-05-17 or --05-17")
+        changes["birthday"] = text or None
+    if "timezone" in fields:
+        try:
+            ZoneInfo(str(fields["timezone"]))
+        except (ZoneInfoNotFoundError, ValueError):
+            raise NurtureError(
+                f"--timezone {fields['timezone']!r} is not a time zone; write it like Europe/Berlin"
+            ) from None
+        changes["timezone"] = str(fields["timezone"])
+    if "topics" in fields:
+        changes["topics"] = ";".join(t.strip() for t in str(fields["topics"]).split(";") if t.strip())
+    return changes
