@@ -1,0 +1,279 @@
+"""`nurture run`: plan, send and maintain on schedule; reload on SIGHUP or file changes; stop cleanly.
+
+The scheduler keeps no state (memory job store): the database is the source of truth, so a
+restart, a crash or a second daemon on the same PostgreSQL changes nothing about what is
+sent. Planning runs under a PostgreSQL advisory lock (one planner at a time); sending is
+shared through row claims with leases.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import text
+
+from nurture.adapters.db.message_store import MessageStore
+from nurture.clock import Clock, clock_from
+from nurture.entrypoints.app import App, worker_name
+from nurture.entrypoints.logs import setup_logging
+from nurture.errors import ConfigError
+from nurture.settings import load_settings
+from nurture.usecases.runs import record_run
+
+log = logging.getLogger("nurture.daemon")
+PLAN_LOCK = 0x6E757274  # "nurt": the advisory lock key for planning
+STOP_GRACE = 8.0
+
+
+def watched_mtime(app: App) -> float:
+    """The newest modification time of the config, the content library and the templates."""
+    paths = [app.settings.config_path, app.settings.content_path]
+    newest = 0.0
+    for p in paths:
+        with contextlib.suppress(OSError):
+            newest = max(newest, p.stat().st_mtime)
+    tdir = app.settings.templates_dir
+    if tdir.is_dir():
+        for f in tdir.rglob("*"):
+            with contextlib.suppress(OSError):
+                newest = max(newest, f.stat().st_mtime)
+    return newest
+
+
+class Daemon:
+    def __init__(self, config_path: Path, clock: Clock, app: App, *, with_web: bool = False) -> None:
+        self.config_path, self.clock, self.app, self.with_web = config_path, clock, app, with_web
+        self.worker = worker_name()
+        self.stopping = asyncio.Event()
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
+        self._mtime = watched_mtime(app)
+        self._dispatcher: Any = None
+        self._web_task: asyncio.Task[None] | None = None
+        self._busy: set[asyncio.Task[Any]] = set()
+
+    # -- jobs ------------------------------------------------------------------------------
+    async def plan_job(self) -> None:
+        if self.stopping.is_set():
+            return
+        await self._tracked(asyncio.to_thread(self._plan))
+
+    def _plan(self) -> None:
+        app = self.app
+        started = time.perf_counter()
+        with self._plan_lock() as got:
+            if not got:
+                log.info("plan skipped: another daemon is planning")
+                return
+            try:
+                summary = app.planner().run(app.now())
+            except Exception as exc:
+                log.exception("plan run failed")
+                record_run(app.factory, "plan", self.worker, app.now(), app.now(), {}, error=str(exc))
+                return
+        record_run(app.factory, "plan", self.worker, app.now(), app.now(), summary.as_dict())
+        log.info("plan run done", extra={"fields": {**summary.as_dict(), "duration": round(time.perf_counter() - started, 3)}})
+
+    @contextlib.contextmanager
+    def _plan_lock(self) -> Any:
+        engine = self.app.engine
+        if engine.dialect.name != "postgresql":
+            yield True
+            return
+        with engine.connect() as conn:
+            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": PLAN_LOCK}).scalar())
+            try:
+                yield got
+            finally:
+                if got:
+                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PLAN_LOCK})
+                    conn.commit()
+
+    async def send_job(self) -> None:
+        if self.stopping.is_set():
+            return
+        app = self.app
+        dispatcher = app.dispatcher(self.worker)
+        dispatcher.stopping = self.stopping
+        self._dispatcher = dispatcher
+        started = app.now()
+        try:
+            summary = await self._tracked(dispatcher.run_once())
+        except Exception as exc:
+            log.exception("send run failed")
+            await asyncio.to_thread(record_run, app.factory, "send", self.worker, started, app.now(), {}, str(exc))
+            return
+        if summary.sent or summary.failed or summary.retry or summary.uncertain or summary.skipped:
+            await asyncio.to_thread(record_run, app.factory, "send", self.worker, started, app.now(), summary.as_dict())
+            log.info("send run done", extra={"fields": summary.as_dict()})
+
+    async def maintenance_job(self) -> None:
+        if self.stopping.is_set():
+            return
+        await self._tracked(asyncio.to_thread(self._maintain))
+        await self._tracked(self._digest())
+
+    def _maintain(self) -> None:
+        app = self.app
+        now = app.now()
+        try:
+            with app.factory() as session, session.begin():
+                store = MessageStore(session)
+                expired = store.expire_missed(now)
+                requeued, uncertain = store.reap_dead_leases(now)
+        except Exception:
+            log.exception("maintenance failed")
+            return
+        if expired or requeued or uncertain:
+            counts = {"expired": len(expired), "requeued": len(requeued), "uncertain": len(uncertain)}
+            record_run(app.factory, "maintenance", self.worker, now, app.now(), counts)
+            log.info("maintenance done", extra={"fields": counts})
+
+    async def _digest(self) -> None:
+        from nurture.usecases.digest import send_digest_if_due
+
+        try:
+            result = await send_digest_if_due(self.app, self.worker)
+        except Exception:
+            log.exception("digest failed")
+            return
+        if result:
+            log.info("digest sent", extra={"fields": result})
+
+    async def _tracked(self, coro: Any) -> Any:
+        task = asyncio.ensure_future(coro)
+        self._busy.add(task)
+        try:
+            return await task
+        finally:
+            self._busy.discard(task)
+
+    # -- reload ----------------------------------------------------------------------------
+    async def watch_job(self) -> None:
+        mtime = await asyncio.to_thread(watched_mtime, self.app)
+        if mtime != self._mtime:
+            self._mtime = mtime
+            await self.reload("a file changed")
+
+    async def reload(self, why: str) -> bool:
+        from nurture.entrypoints.cli.service import all_problems
+
+        problems = await asyncio.to_thread(all_problems, self.config_path)
+        if problems:
+            for p in problems:
+                log.error(str(p))
+            log.error(f"new configuration rejected ({why}); still running on the last good one")
+            return False
+        try:
+            settings = load_settings(self.config_path)
+            app = App(settings, self.clock)
+            _ = app.library
+        except ConfigError as exc:
+            for p in exc.problems:
+                log.error(str(p))
+            log.error("new configuration rejected; still running on the last good one")
+            return False
+        if settings.database.url != self.app.settings.database.url:
+            log.warning("[database] url changed: restart the daemon to switch databases; keeping the old one")
+            app.engine_override = self.app.engine
+        else:
+            app.engine_override = self.app.engine
+        self.app = app
+        self._schedule()
+        log.info(f"configuration reloaded ({why})")
+        return True
+
+    # -- life cycle ------------------------------------------------------------------------
+    def _schedule(self) -> None:
+        s = self.app.settings.schedule
+        first = datetime.now(UTC) + timedelta(seconds=0.2)
+        jobs = (
+            ("plan", self.plan_job, s.plan_every, first),
+            ("send", self.send_job, s.send_every, first + timedelta(seconds=1)),
+            ("maintenance", self.maintenance_job, s.maintenance_every, first),
+            ("watch", self.watch_job, timedelta(seconds=2), None),
+        )
+        for job_id, func, every, start in jobs:
+            trigger = IntervalTrigger(seconds=max(1.0, every.total_seconds()))
+            if self.scheduler.get_job(job_id):
+                self.scheduler.reschedule_job(job_id, trigger=trigger)
+            else:
+                self.scheduler.add_job(func, trigger, id=job_id, coalesce=True, max_instances=1,
+                                       misfire_grace_time=60, next_run_time=start or datetime.now(UTC))  # fmt: skip
+
+    async def main(self) -> int:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stop, sig.name)
+        with contextlib.suppress(AttributeError, NotImplementedError):
+            loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self.reload("SIGHUP")))
+        self._schedule()
+        self.scheduler.start()
+        if self.with_web:
+            from nurture.entrypoints.web.server import serve_async
+
+            self._web_task = asyncio.ensure_future(serve_async(self.app, self.stopping))
+        log.info(f"nurture daemon {self.worker} running" + (f"; approval page on http://{self.app.settings.web.bind}/"
+                                                             if self.with_web else ""))  # fmt: skip
+        await self.stopping.wait()
+        self.scheduler.shutdown(wait=False)
+        if self._busy:
+            log.info("finishing the work in flight")
+            await asyncio.wait(set(self._busy), timeout=STOP_GRACE)
+        if self._web_task is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self._web_task, timeout=2)
+        await asyncio.to_thread(self._release_leases)
+        log.info("stopped")
+        return 0
+
+    def _release_leases(self) -> None:
+        """Claimed but never handed over: give them back at once instead of waiting for the lease."""
+        from sqlalchemy import update
+
+        from nurture.adapters.db.tables import Message
+
+        with contextlib.suppress(Exception), self.app.factory() as session, session.begin():
+            session.execute(
+                update(Message)
+                .where(Message.status == "sending", Message.claimed_by == self.worker, Message.handed_at.is_(None))
+                .values(status="approved", claimed_by=None, lease_until=None)
+            )
+
+    def stop(self, why: str = "") -> None:
+        if not self.stopping.is_set():
+            log.info(f"stopping ({why})")
+            self.stopping.set()
+
+
+def run_daemon(config_path: Path, now_text: str | None, *, with_web: bool = False, log_format: str = "text") -> int:
+    setup_logging(log_format)
+    try:
+        settings = load_settings(config_path)
+    except ConfigError as exc:
+        for p in exc.problems:
+            log.error(str(p))
+        log.error("the daemon did not start; fix the configuration (`nurture check`) and start it again")
+        return 1
+    clock = clock_from(now_text, settings.general.timezone)
+    app = App(settings, clock)
+    try:
+        _ = app.library
+        with app.engine.connect() as conn:
+            conn.execute(text("SELECT 1 FROM messages LIMIT 1"))
+    except ConfigError as exc:
+        for p in exc.problems:
+            log.error(str(p))
+        return 1
+    except Exception as exc:
+        log.error(f"database not ready ({exc.__class__.__name__}); run `nurture init` first")
+        return 1
+    return asyncio.run(Daemon(config_path, clock, app, with_web=with_web).main())
