@@ -36,13 +36,13 @@ PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port(preferred: int) -> int:
+    """The preferred port when it is free, else (or for 0) any free one."""
     with socket.socket() as s:
         try:
             s.bind(("127.0.0.1", preferred))
-            return preferred
         except OSError:
             s.bind(("127.0.0.1", 0))
-            return int(s.getsockname()[1])
+        return int(s.getsockname()[1])
 
 
 def demo_environment(var: Path, web_port: int, smtp_port: int) -> dict[str, str]:
