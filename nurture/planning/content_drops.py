@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 from nurture.domain.content import ContentItem
 from nurture.planning.inputs import CADENCE_OCCASIONS, ExistingMessage, PlanContact, PlanningRules
@@ -50,8 +51,10 @@ def used_items(existing: Iterable[ExistingMessage]) -> set[str]:
     return {m.content_id for m in existing if m.content_id}
 
 
-def _norm(values: Iterable[str]) -> set[str]:
-    return {v.strip().casefold() for v in values if v.strip()}
+@lru_cache(maxsize=4096)
+def _norm(values: tuple[str, ...]) -> frozenset[str]:
+    """Topics compared case-insensitively; cached because the same library is scored for every contact."""
+    return frozenset(v.strip().casefold() for v in values if v.strip())
 
 
 def choose_item(
@@ -68,7 +71,7 @@ def choose_item(
     A contact with topics needs an item sharing one of them, or a general item without topics;
     a contact without topics takes any item in its language.
     """
-    wanted = _norm(contact.topics)
+    wanted = _norm(tuple(contact.topics))
     language = contact.language.casefold()
     best: ContentItem | None = None
     best_score = -1
@@ -78,12 +81,14 @@ def choose_item(
         neighbour_at = neighbour_items.get(item.id)
         if neighbour_at is not None and abs(send_at - neighbour_at) < content_gap:
             continue
-        topics = _norm(item.topics)
+        topics = _norm(tuple(item.topics))
         score = len(topics & wanted)
         if wanted and topics and score == 0:
             continue
         if score > best_score:
             best, best_score = item, score
+            if score == len(wanted):
+                break  # nothing later can share more, and ties go to library order
     return best
 
 

@@ -244,3 +244,11 @@ def test_short_cadence_plans_several_drops_in_the_horizon() -> None:
     assert sends[0] == MONDAY_9
     assert all(b - a >= timedelta(days=4) for a, b in zip(sends, sends[1:], strict=False))
     assert all(s <= MONDAY_9 + timedelta(days=14) for s in sends)
+
+
+@pytest.mark.parametrize("status", ["failed", "expired"])
+def test_undelivered_content_drop_is_followed_by_another_item(status: str) -> None:
+    dead = ExistingMessage(7, "content_drop", MONDAY_9 - timedelta(days=3), status, "a", "7:content_drop:a")
+    contact = make_contact(last_touch_at=MONDAY_9 - timedelta(days=60))
+    [msg] = plan(contact, MONDAY_9, CONTENT, existing=[dead], library=[item("a"), item("b")]).messages
+    assert (msg.content_id, msg.send_at) == ("b", MONDAY_9)
