@@ -1,0 +1,69 @@
+"""Shared helpers for the benchmarks: a throw-away config, peak memory, medians with spread."""
+
+from __future__ import annotations
+
+import os
+import resource
+import statistics
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+
+def peak_rss_mb() -> float:
+    """Peak resident memory of this process so far, in MB (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    return {
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+        "runs": len(values),
+    }
+
+
+def bench_environ(db_url: str, smtp_port: int = 1025, **extra: str) -> dict[str, str]:
+    env = {
+        "NURTURE_DATABASE__URL": db_url,
+        "NURTURE_SMTP__HOST": "127.0.0.1",
+        "NURTURE_SMTP__PORT": str(smtp_port),
+        "NURTURE_SECRET_KEY": "bench-secret-key-0123456789abcdef",
+    }
+    env.update(extra)
+    return env
+
+
+def make_app(db_url: str, now_iso: str = "2026-11-23T07:00:00+00:00", **extra: str):
+    from datetime import datetime
+
+    from nurture.adapters.db.engine import upgrade
+    from nurture.clock import FixedClock
+    from nurture.entrypoints.app import App
+    from nurture.settings import load_settings
+
+    settings = load_settings(ROOT / "config" / "nurture.toml", environ={**os.environ, **bench_environ(db_url, **extra)})
+    app = App(settings, FixedClock(datetime.fromisoformat(now_iso)))
+    upgrade(app.engine)
+    return app
+
+
+def fresh_postgres(base_url: str, name: str) -> str:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    url = make_url(base_url)
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+def scratch_dir() -> Path:
+    return Path(tempfile.mkdtemp(prefix="nurture-bench-"))
