@@ -131,17 +131,30 @@ def _languages(templates_dir: Path) -> list[str]:
     return sorted(p.name for p in templates_dir.iterdir() if p.is_dir() and not p.name.startswith(("_", ".")))
 
 
-def _finding_line(source_file: Path, phrase: str) -> int:
-    """The template line where the guard's phrase is written literally, else 1."""
+_TAG = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _finding_line(source_file: Path, phrase: str, rendered_line: str) -> int:
+    """The template line that wrote the guard's phrase (outside Jinja tags), else 1."""
     try:
         lines = source_file.read_text(encoding="utf-8").splitlines()
     except OSError:
         return 1
-    needle = " ".join(phrase.split()).casefold()
+    needle, rendered = _flat(phrase), _flat(rendered_line)
+    candidates: list[tuple[int, str]] = []
     for number, line in enumerate(lines, 1):
-        if needle and needle in " ".join(line.split()).casefold():
+        static = _TAG.sub("\x00", line)
+        if needle and needle in _flat(static):
+            candidates.append((number, static))
+    for number, static in candidates:
+        # Prefer the line whose literal text all appears on the rendered line the guard pointed at.
+        if all(_flat(part) in rendered for part in static.split("\x00") if part.strip()):
             return number
-    return 1
+    return candidates[0][0] if candidates else 1
 
 
 class _Linter:
@@ -199,11 +212,14 @@ class _Linter:
         return found
 
     def guard(self, name: str, text: str, language: str, *, html: bool) -> None:
+        rendered = text.splitlines()
         for finding in self.scan(text, language, html=html):
             file = self.dir / name
+            at = getattr(finding, "line", 0) or 0
+            line_text = rendered[at - 1] if 0 < at <= len(rendered) else ""
             self.add(
                 Problem(
-                    Location(str(file), _finding_line(file, str(finding.phrase))),
+                    Location(str(file), _finding_line(file, str(finding.phrase), line_text)),
                     f"offer guard: {finding}; reword it, nurture never sends offers",
                 )
             )
