@@ -34,10 +34,18 @@ _PEOPLE = {
         ("Dear Sam Taylor,", "Hi Sam,", "Sam", "Taylor", None, None),
     ],
 }
-_NOTES = {"de": "Ich denke gern an unser Gespräch in Köln zurück.", "en": "I still remember our chat in Leeds."}
+_NOTES = {
+    "de": "Ich denke gern an unser Gespräch in Köln zurück.",
+    "en": "I still remember our chat in Leeds.",
+}
 _EVENT_DETAILS: dict[str, list[dict[str, Any]]] = {
     "job_change": [
-        {"company": "Muster GmbH", "position": "Head of Sales", "old_company": "Alt AG", "old_position": "Sales"},
+        {
+            "company": "Muster GmbH",
+            "position": "Head of Sales",
+            "old_company": "Alt AG",
+            "old_position": "Sales",
+        },
         {"company": "Muster GmbH"},
         {"position": "Head of Sales"},
         {"old_company": "Alt AG", "old_position": "Sales"},
@@ -73,7 +81,8 @@ def sample_contexts(language: str, occasion: str) -> Iterator[dict[str, Any]]:
         yield from _digest_samples()
         return
     events: list[dict[str, Any] | None] = [
-        {"kind": occasion, "date": _SAMPLE_DAY, "details": details} for details in _EVENT_DETAILS.get(occasion, [])
+        {"kind": occasion, "date": _SAMPLE_DAY, "details": details}
+        for details in _EVENT_DETAILS.get(occasion, [])
     ] + [None]
     contents: list[dict[str, Any] | None] = [_CONTENT[lang], {**_CONTENT[lang], "summary": ""}]
     if occasion != "content_drop":
@@ -123,7 +132,9 @@ def _digest_samples() -> Iterator[dict[str, Any]]:
             "url": "http://127.0.0.1:8080/",
         }
     }
-    yield {"digest": {"pending": [item | {"deadline": None}], "expiring_today": [], "review": [], "url": None}}
+    yield {
+        "digest": {"pending": [item | {"deadline": None}], "expiring_today": [], "review": [], "url": None}
+    }
     yield {"digest": {"pending": [], "expiring_today": [], "review": [], "url": None}}
 
 
@@ -201,11 +212,16 @@ class _Linter:
                     )
                 )
             for variant in variants:
-                missing = [p for p in PARTS if not (self.dir / language / occasion / f"{variant}.{p}.j2").is_file()]
+                missing = [
+                    p for p in PARTS if not (self.dir / language / occasion / f"{variant}.{p}.j2").is_file()
+                ]
                 for part in missing:
                     twin = self.dir / language / occasion / f"{variant}.{part}.j2"
                     self.add(
-                        Problem(Location(str(twin), 1), f"wording {variant} has no {part} template; add {twin.name}")
+                        Problem(
+                            Location(str(twin), 1),
+                            f"wording {variant} has no {part} template; add {twin.name}",
+                        )
                     )
                 if not missing:
                     found.append((occasion, variant))
@@ -245,10 +261,19 @@ class _Linter:
             self.check_message(language, occasion, base, context, message.subject, message.text, message.html)
 
     def check_message(
-        self, language: str, occasion: str, base: str, ctx: dict[str, Any], subject: str, text: str, html: str | None
+        self,
+        language: str,
+        occasion: str,
+        base: str,
+        ctx: dict[str, Any],
+        subject: str,
+        text: str,
+        html: str | None,
     ) -> None:
         if re.match(r"(?i)(re|fwd?|aw|wg)\s*:", subject):
-            self.add(Problem(Location(str(self.dir / f"{base}.subject.j2"), 1), "a subject must not fake a reply"))
+            self.add(
+                Problem(Location(str(self.dir / f"{base}.subject.j2"), 1), "a subject must not fake a reply")
+            )
         if not subject:
             self.add(Problem(Location(str(self.dir / f"{base}.subject.j2"), 1), "the subject renders empty"))
         if occasion in FOOTERLESS:
@@ -280,7 +305,9 @@ def lint_templates(templates_dir: Path, scan: Callable[..., list[Any]]) -> list[
     broken = linter.compile_all()
     languages = _languages(templates_dir)
     if not languages:
-        linter.add(Problem(Location(str(templates_dir)), "no language folders (de/, en/) in the templates folder"))
+        linter.add(
+            Problem(Location(str(templates_dir)), "no language folders (de/, en/) in the templates folder")
+        )
     for language in languages:
         for occasion, variant in linter.structure(language):
             linter.render_wording(language, occasion, variant, broken)

@@ -125,7 +125,9 @@ class TemplateRenderer:
             body = Markup(self.render_file(f"{base}.html.j2", context, html=True).strip())
             html_footer = None
             if with_footer:
-                html_footer = Markup(self.render_file(f"{language}/_footer.html.j2", context, html=True).strip())
+                html_footer = Markup(
+                    self.render_file(f"{language}/_footer.html.j2", context, html=True).strip()
+                )
             layout = {"body": body, "footer": html_footer, "subject": subject, "language": language}
             html = self.render_file(LAYOUT, layout, html=True).strip() + "\n"
         if language == "de" and _country(context) == "CH":

@@ -53,7 +53,11 @@ def make_context(
             salutation = f"Hi {first_name}," if informal else f"Dear Ms {last_name},"
     event = None
     if occasion in EVENT_DETAILS:
-        event = {"kind": occasion, "date": day, "details": EVENT_DETAILS[occasion] if details is None else details}
+        event = {
+            "kind": occasion,
+            "date": day,
+            "details": EVENT_DETAILS[occasion] if details is None else details,
+        }
     content = None
     if occasion == "content_drop":
         content = {
@@ -61,7 +65,9 @@ def make_context(
             "title": "Leitfaden Lieferantengespräche" if language == "de" else "Supplier talks guide",
             "url": "https://example.com/guide",
             "kind": "guide",
-            "summary": "Zehn Fragen für das nächste Gespräch." if language == "de" else "Ten questions to ask.",
+            "summary": "Zehn Fragen für das nächste Gespräch."
+            if language == "de"
+            else "Ten questions to ask.",
         }
     return {
         "contact": {

@@ -27,7 +27,9 @@ def test_shipped_templates_are_clean_with_a_regex_guard() -> None:
     assert lines_of(lint_templates(TEMPLATES, fake_scan)) == []
 
 
-@pytest.mark.skipif(importlib.util.find_spec("nurture.domain.guard") is None, reason="the offer guard is not there")
+@pytest.mark.skipif(
+    importlib.util.find_spec("nurture.domain.guard") is None, reason="the offer guard is not there"
+)
 def test_shipped_templates_pass_the_real_offer_guard() -> None:
     from nurture.domain.guard import scan
 
@@ -93,4 +95,6 @@ def test_fake_reply_subject_is_refused(templates: Path) -> None:
     subject = templates / "en" / "reconnect" / "2.subject.j2"
     subject.write_text("Re: our chat\n", encoding="utf-8")
     problems = lint_templates(templates, fake_scan)
-    assert [(p.location.file, p.message) for p in problems] == [(str(subject), "a subject must not fake a reply")]
+    assert [(p.location.file, p.message) for p in problems] == [
+        (str(subject), "a subject must not fake a reply")
+    ]

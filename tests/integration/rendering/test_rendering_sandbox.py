@@ -66,7 +66,11 @@ def test_error_inside_the_footer_points_at_the_footer(templates: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "line", "words"),
     [
-        ("{{ salutation }}\n{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}\n", 2, "loops"),
+        (
+            "{{ salutation }}\n{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}\n",
+            2,
+            "loops",
+        ),
         ("a\nb\n{% for i in range(1000000000) %}x{% endfor %}\n", 3, "range"),
         ("a\n{{ 'x' * 100000000 }}\n", 2, "repeated"),
         ("a\n{{ [1, 2] * 100000000 }}\n", 2, "repeated"),
@@ -92,7 +96,9 @@ def test_runaway_or_unsafe_templates_are_stopped(templates: Path, body: str, lin
 
 
 def test_limits_leave_ordinary_loops_alone(tmp_path: Path) -> None:
-    (tmp_path / "ok.txt.j2").write_text("{% for t in topics %}{{ loop.index }}. {{ t }}\n{% endfor %}{{ range(3)|list }}")
+    (tmp_path / "ok.txt.j2").write_text(
+        "{% for t in topics %}{{ loop.index }}. {{ t }}\n{% endfor %}{{ range(3)|list }}"
+    )
     env = make_environment(tmp_path, html=False)
     assert render_template(env, "ok.txt.j2", {"topics": ["a", "b"]}) == "1. a\n2. b\n[0, 1, 2]"
     big = "y" * (MAX_OUTPUT // 2)

@@ -36,7 +36,13 @@ def every_wording():
         for occasion in OCCASIONS:
             for variant in renderer.variants(language, occasion):
                 for informal in (False, True):
-                    yield pytest.param(language, occasion, variant, informal, id=f"{language}-{occasion}-{variant}-{informal}")
+                    yield pytest.param(
+                        language,
+                        occasion,
+                        variant,
+                        informal,
+                        id=f"{language}-{occasion}-{variant}-{informal}",
+                    )
 
 
 def test_each_occasion_has_three_wordings_in_both_languages(renderer: TemplateRenderer) -> None:
@@ -51,7 +57,9 @@ def test_wording_renders_with_a_realistic_contact(
 ) -> None:
     note = "Schön, dass wir uns in Köln gesehen haben." if language == "de" else "Great to see you in Leeds."
     ctx = make_context(language, occasion, informal=informal, note=note)
-    msg = renderer.render(language, occasion, ctx, seed_key="42", occasion_date=date(2026, 6, 3), variant=variant)
+    msg = renderer.render(
+        language, occasion, ctx, seed_key="42", occasion_date=date(2026, 6, 3), variant=variant
+    )
 
     assert msg.template == f"{language}/{occasion}/{variant}"
     assert msg.subject and "\n" not in msg.subject and "\r" not in msg.subject
@@ -65,7 +73,12 @@ def test_wording_renders_with_a_realistic_contact(
     sentences = re.findall(r"[.!?](?:\s|$)", "\n".join(paragraphs[1:-1]).replace(note, ""))
     assert 1 <= len(sentences) <= 6
     assert not SALESY.search(body), SALESY.search(body)
-    for needed in ("Beispiel GmbH", "Musterstraße 1, 12345 Musterstadt", "HRB 12345", "https://example.com/u/abc123"):
+    for needed in (
+        "Beispiel GmbH",
+        "Musterstraße 1, 12345 Musterstadt",
+        "HRB 12345",
+        "https://example.com/u/abc123",
+    ):
         assert needed in msg.text
         assert msg.html is not None and needed in msg.html
     assert msg.html.startswith("<!DOCTYPE html>")
@@ -78,7 +91,10 @@ def test_wording_renders_with_a_realistic_contact(
             assert not SIE_FORMS.search(words), SIE_FORMS.search(words)
             assert DU_FORMS.search(words)
             assert "Du kannst der Verwendung deiner E-Mail-Adresse jederzeit widersprechen" in msg.text
-            assert "Wenn du keine E-Mails mehr von mir erhalten möchtest: https://example.com/u/abc123" in msg.text
+            assert (
+                "Wenn du keine E-Mails mehr von mir erhalten möchtest: https://example.com/u/abc123"
+                in msg.text
+            )
         else:
             assert not DU_FORMS.search(words), DU_FORMS.search(words)
             assert SIE_FORMS.search(words)
@@ -86,7 +102,10 @@ def test_wording_renders_with_a_realistic_contact(
                 "Sie können der Verwendung Ihrer E-Mail-Adresse jederzeit widersprechen, ohne dass hierfür andere als "
                 "die Übermittlungskosten nach den Basistarifen entstehen." in msg.text
             )
-            assert "Wenn Sie keine E-Mails mehr von mir erhalten möchten: https://example.com/u/abc123" in msg.text
+            assert (
+                "Wenn Sie keine E-Mails mehr von mir erhalten möchten: https://example.com/u/abc123"
+                in msg.text
+            )
     else:
         assert "object to the use of your e-mail address at any time" in msg.text
         assert "object to the use of your e-mail address at any time" in msg.html
@@ -99,7 +118,9 @@ def test_every_sample_context_renders(renderer: TemplateRenderer, language: str,
     rendered = 0
     for variant in renderer.variants(language, occasion):
         for ctx in sample_contexts(language, occasion):
-            msg = renderer.render(language, occasion, ctx, seed_key="s", occasion_date=date(2026, 1, 1), variant=variant)
+            msg = renderer.render(
+                language, occasion, ctx, seed_key="s", occasion_date=date(2026, 1, 1), variant=variant
+            )
             assert msg.subject and "  " not in msg.subject
             assert "None" not in msg.text and "None" not in (msg.html or "")
             assert "\n\n\n" not in msg.text
@@ -116,7 +137,9 @@ def test_birthday_never_mentions_age_nor_anything_but_the_greeting(renderer: Tem
         for variant in renderer.variants(language, "birthday"):
             for informal in (False, True):
                 ctx = make_context(language, "birthday", informal=informal)
-                msg = renderer.render(language, "birthday", ctx, seed_key="1", occasion_date=date(2026, 6, 3), variant=variant)
+                msg = renderer.render(
+                    language, "birthday", ctx, seed_key="1", occasion_date=date(2026, 6, 3), variant=variant
+                )
                 body = body_of(msg.text)
                 assert not re.search(r"\d", body + msg.subject)
                 assert not re.search(r"(?i)jahre alt|years old|\balt\b|\bage\b", body)
@@ -145,7 +168,9 @@ def test_hostile_name_is_escaped_in_html_and_verbatim_in_text(renderer: Template
 def test_subject_cannot_carry_a_header_injection(renderer: TemplateRenderer) -> None:
     ctx = make_context("de", "job_change", details={"company": "ACME\r\nBcc: evil@example.com\n"})
     for variant in ("1", "2"):
-        msg = renderer.render("de", "job_change", ctx, seed_key="x", occasion_date=date(2026, 6, 3), variant=variant)
+        msg = renderer.render(
+            "de", "job_change", ctx, seed_key="x", occasion_date=date(2026, 6, 3), variant=variant
+        )
         assert "\r" not in msg.subject and "\n" not in msg.subject
         assert "ACME Bcc: evil@example.com" in msg.subject
 
@@ -155,23 +180,54 @@ def test_swiss_contacts_get_ss_instead_of_sharp_s(renderer: TemplateRenderer) ->
     msg = renderer.render("de", "birthday", ctx, seed_key="x", occasion_date=date(2026, 6, 3), variant="1")
     assert "ß" not in msg.text and "ß" not in (msg.html or "")
     assert "Herzliche Grüsse" in msg.text
-    german = renderer.render("de", "birthday", make_context("de", "birthday"), seed_key="x", occasion_date=date(2026, 6, 3), variant="1")
+    german = renderer.render(
+        "de",
+        "birthday",
+        make_context("de", "birthday"),
+        seed_key="x",
+        occasion_date=date(2026, 6, 3),
+        variant="1",
+    )
     assert "Herzliche Grüße" in german.text
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_digest_lists_the_queue_without_a_contact_footer(renderer: TemplateRenderer, language: str) -> None:
     digest = {
-        "pending": [{"id": 11, "contact": "Anna Weber", "occasion": "birthday", "send_at": "2026-06-03 09:00", "deadline": None}],
+        "pending": [
+            {
+                "id": 11,
+                "contact": "Anna Weber",
+                "occasion": "birthday",
+                "send_at": "2026-06-03 09:00",
+                "deadline": None,
+            }
+        ],
         "expiring_today": [
-            {"id": 12, "contact": "Ben Hall", "occasion": "job_change", "send_at": "2026-06-03 10:00", "deadline": "2026-06-03 09:30"}
+            {
+                "id": 12,
+                "contact": "Ben Hall",
+                "occasion": "job_change",
+                "send_at": "2026-06-03 10:00",
+                "deadline": "2026-06-03 09:30",
+            }
         ],
         "review": [{"id": 5, "name": "Max Mustermann", "reason": "placeholder name"}],
         "url": "http://127.0.0.1:8080/",
     }
-    msg = renderer.render(language, "digest", {"digest": digest}, seed_key="digest", occasion_date=date(2026, 6, 3))
+    msg = renderer.render(
+        language, "digest", {"digest": digest}, seed_key="digest", occasion_date=date(2026, 6, 3)
+    )
     assert msg.template == f"{language}/digest/1"
-    for needed in ("Anna Weber", "Ben Hall", "Max Mustermann", "placeholder name", "http://127.0.0.1:8080/", "11", "12"):
+    for needed in (
+        "Anna Weber",
+        "Ben Hall",
+        "Max Mustermann",
+        "placeholder name",
+        "http://127.0.0.1:8080/",
+        "11",
+        "12",
+    ):
         assert needed in msg.text
         assert msg.html is not None and needed in msg.html
     assert "\n-- \n" not in msg.text

@@ -15,7 +15,9 @@ from nurture.rendering.render import TemplateRenderer, choose_variant
 def test_consecutive_years_never_repeat_a_wording(n: int) -> None:
     variants = [str(i) for i in range(1, n + 1)]
     for seed in range(200):
-        picks = [choose_variant(variants, str(seed), "birthday", date(year, 3, 9)) for year in range(2020, 2032)]
+        picks = [
+            choose_variant(variants, str(seed), "birthday", date(year, 3, 9)) for year in range(2020, 2032)
+        ]
         assert all(a != b for a, b in zip(picks, picks[1:], strict=False)), (seed, picks)
         assert set(picks) == set(variants)  # over the years every wording comes round
 
@@ -29,7 +31,9 @@ def test_choice_is_deterministic_and_depends_on_contact_and_occasion() -> None:
     other = [choose_variant(variants, str(seed), "reconnect", day) for seed in range(60)]
     assert other != first
     # The order the files were listed in does not matter.
-    assert choose_variant(["3", "1", "2"], "7", "promotion", day) == choose_variant(variants, "7", "promotion", day)
+    assert choose_variant(["3", "1", "2"], "7", "promotion", day) == choose_variant(
+        variants, "7", "promotion", day
+    )
 
 
 def test_single_wording_is_always_chosen_and_empty_list_is_refused() -> None:
@@ -45,9 +49,13 @@ def test_renderer_uses_the_chosen_wording_and_changes_it_next_year() -> None:
         seen = []
         for year in (2026, 2027):
             day = date(year, 4, 2)
-            msg = renderer.render("de", "birthday", make_context("de", "birthday"), seed_key=seed, occasion_date=day)
+            msg = renderer.render(
+                "de", "birthday", make_context("de", "birthday"), seed_key=seed, occasion_date=day
+            )
             assert msg.template == f"de/birthday/{choose_variant(variants, seed, 'birthday', day)}"
-            again = renderer.render("de", "birthday", make_context("de", "birthday"), seed_key=seed, occasion_date=day)
+            again = renderer.render(
+                "de", "birthday", make_context("de", "birthday"), seed_key=seed, occasion_date=day
+            )
             assert again == msg
             seen.append(msg)
         assert seen[0].template != seen[1].template
