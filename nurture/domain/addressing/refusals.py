@@ -1,0 +1,238 @@
+"""Must-refuse conditions (ADDRESSING.md §6, M1-M7) and the review reasons shown to marketers.
+
+Every reason says what is wrong and which `nurture contacts edit` option fixes it, because
+the person reading it is a marketer looking at `contacts list --review`, not a developer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from nurture.domain.addressing.model import NeedsReview
+from nurture.domain.addressing.titles import RANK_WORDS_FREE, RANK_WORDS_RANKED
+
+EDIT = "nurture contacts edit"
+
+PLACEHOLDER_VALUES = frozenset(
+    {"test", "tester", "testuser", "testperson", "test user", "test person", "n/a", "na", "n.a.", "n. a.",
+     "none", "null", "nil", "nan", "unknown", "unbekannt", "unbek.", "keine angabe", "k.a.", "k. a.",
+     "tbd", "tba", "x", "xx", "xxx", "asdf", "asdfg", "asdfgh", "qwert", "qwertz", "qwerty", "yxcv",
+     "dummy", "sample", "example", "beispiel", "name", "vorname", "nachname", "firstname",
+     "lastname", "first name", "last name", "first", "last", "nobody", "noname", "no name",
+     "anonymous", "anonym", "foo", "bar", "foobar", "mustermann", "musterfrau", "lorem", "ipsum",
+     "lorem ipsum", "placeholder", "platzhalter", "todo", "fixme", "undefined", "default", "user",
+     "kunde", "kundin", "customer", "contact", "kontakt", "ansprechpartner", "ansprechpartnerin"}
+)
+PLACEHOLDER_PAIRS = frozenset(
+    {("max", "mustermann"), ("erika", "mustermann"), ("maxi", "mustermann"), ("max", "musterfrau"),
+     ("erika", "musterfrau"), ("hans", "muster"), ("peter", "muster"), ("john", "doe"), ("jane", "doe"),
+     ("john", "q. public"), ("joe", "bloggs"), ("fred", "bloggs"), ("otto", "normalverbraucher"),
+     ("lieschen", "müller"), ("lorem", "ipsum"), ("first", "last"), ("vorname", "nachname")}
+)
+
+# Legal forms matched in any letter case, and short ones matched only as written in capitals.
+LEGAL_FORMS = frozenset(
+    {"gmbh", "mbh", "ggmbh", "kgaa", "gbr", "ohg", "ltd", "limited", "inc", "incorporated", "llc",
+     "llp", "plc", "corp", "corporation", "sarl", "sàrl", "spa", "srl", "gesellschaft", "holding",
+     "company", "unternehmen", "firma", "group", "gruppe", "e.v", "ev", "pty", "gmbh&co", "co.kg",
+     "kg", "ag", "ug", "se", "bv", "nv", "sa", "sas", "ek", "e.k"}
+)
+LEGAL_FORMS_UPPER_ONLY = frozenset({"kg", "ag", "ug", "se", "bv", "nv", "sa", "sas", "ek", "ev"})
+ROLE_WORDS = frozenset(
+    {"info", "office", "sales", "support", "team", "vertrieb", "buchhaltung", "marketing", "admin",
+     "service", "kontakt", "contact", "empfang", "reception", "einkauf", "procurement", "noreply",
+     "no-reply", "mailbox", "postmaster", "webmaster", "hr", "personal", "redaktion", "presse"}
+)
+
+TITLE_WORDS_FIRST = frozenset(
+    {"dr.", "dr", "prof.", "prof", "professor", "professorin", "herr", "frau", "hr.", "fr.", "mr", "mr.",
+     "mrs", "mrs.", "ms", "ms.", "mx", "mx.", "miss", "dipl.-ing.", "mag.", "ing.", "sir", "dame"}
+)
+_TITLE_PREFIX = re.compile(r"(?i)^(?:dr|prof|dipl|mag|univ|ing)\.")
+_URL = re.compile(
+    r"(?i)(?:https?:|www\.|://|[a-z0-9-]{2,}\.(?:com|net|org|de|at|ch|li|eu|io|co|uk|us|info|biz|me|app|dev)"
+    r"(?![\w]))"
+)
+_ALLOWED_PUNCTUATION = frozenset(" -\u2010\u2011'\u2019\u02bc.\u200c\u200d")
+
+
+def quote(value: str, limit: int = 40) -> str:
+    """A field value safe to show inside a reason: printable only, shortened."""
+    shown = "".join(ch for ch in value if unicodedata.category(ch)[0] not in {"C", "Z"} or ch == " ")
+    shown = " ".join(shown.split())
+    if len(shown) > limit:
+        shown = shown[: limit - 1] + "…"
+    return f'"{shown}"'
+
+
+def review(code: str, reason: str) -> NeedsReview:
+    return NeedsReview(code=code, reason=reason)
+
+
+def _is_placeholder_value(value: str) -> bool:
+    lowered = value.lower()
+    if lowered in PLACEHOLDER_VALUES:
+        return True
+    letters = [ch for ch in lowered if ch.isalpha()]
+    if not letters:
+        return True
+    return len(letters) >= 2 and len(set(letters)) == 1 and " " not in value
+
+
+def _is_company(value: str) -> bool:
+    if "&" in value or "+" in value:
+        return True
+    for token in value.split(" "):
+        bare = token.strip(".,")
+        lowered = bare.lower()
+        undotted = lowered.replace(".", "")
+        if lowered in ROLE_WORDS or undotted in ROLE_WORDS:
+            return True
+        for form in (lowered, undotted):
+            if form in LEGAL_FORMS:
+                if form in LEGAL_FORMS_UPPER_ONLY and not bare.replace(".", "").isupper():
+                    continue
+                return True
+    return False
+
+
+def check_name_field(label: str, option: str, value: str) -> NeedsReview | None:
+    """The per-field refusals: e-mail, URL, placeholder, company, digits, odd characters (M3-M5)."""
+    fix = f"correct it with `{EDIT} <contact> {option} ...`"
+    shown = quote(value)
+    if "@" in value:
+        return review("email_in_name", f"The {label} {shown} contains an e-mail address, not a name; {fix}.")
+    if _URL.search(value):
+        return review("url_in_name", f"The {label} {shown} contains a web address, not a name; {fix}.")
+    if _is_placeholder_value(value):
+        return review(
+            "placeholder_name", f"The {label} {shown} is a placeholder, not a real name; {fix}."
+        )
+    if _is_company(value):
+        return review(
+            "company_in_name",
+            f"The {label} {shown} looks like a company, legal form or department, not a person; {fix}.",
+        )
+    if any(unicodedata.category(ch).startswith("N") for ch in value):
+        return review("digits_in_name", f"The {label} {shown} contains digits; {fix}.")
+    for ch in value:
+        category = unicodedata.category(ch)
+        if category[0] not in {"L", "M"} and ch not in _ALLOWED_PUNCTUATION:
+            return review(
+                "invalid_characters",
+                f"The {label} {shown} contains characters that do not belong in a name; {fix}.",
+            )
+    tokens = value.split(" ")
+    first = tokens[0].lower()
+    if (label == "first name" or len(tokens) > 1) and (first in TITLE_WORDS_FIRST or _TITLE_PREFIX.match(first)):
+        return review(
+            "title_in_name",
+            f"The {label} {shown} starts with a title or form of address; move it to the title "
+            f"(`{EDIT} <contact> --title ...`) or gender field and {fix}.",
+        )
+    letters = [ch for ch in value if ch.isalpha()]
+    if len(letters) == 1:
+        return review("initial_only", f"The {label} {shown} is only an initial; {fix}.")
+    return None
+
+
+def check_pair(first: str, last: str) -> NeedsReview | None:
+    """Placeholder names made of both fields: "Test Test", "Max Mustermann", "John Doe" (M3)."""
+    pair = (first.lower(), last.lower())
+    if pair in PLACEHOLDER_PAIRS or (first and " " not in first and pair[0] == pair[1]):
+        return review(
+            "placeholder_name",
+            f"The name {quote(first + ' ' + last)} is a placeholder, not a real person; "
+            f"correct it with `{EDIT} <contact> --first-name ... --last-name ...`.",
+        )
+    return None
+
+
+def ranked_nobility(where: str, word: str) -> NeedsReview:
+    return review(
+        "ranked_nobility",
+        f"The {where} contains the rank {quote(word)}; sources disagree on how to address ranked "
+        f"nobility, so write this salutation by hand or change the record with `{EDIT}`.",
+    )
+
+
+def find_ranked(tokens: list[str]) -> str | None:
+    """A ranked-nobility word among several name tokens (M7); a lone "Graf" is a surname."""
+    if len(tokens) < 2:
+        return None
+    for token in tokens:
+        if token.lower() in RANK_WORDS_RANKED:
+            return token
+    return None
+
+
+def is_free_rank(token: str) -> bool:
+    return token.lower() in RANK_WORDS_FREE
+
+
+def missing_last_name() -> NeedsReview:
+    return review(
+        "missing_last_name",
+        f"The last name is missing, and a formal salutation needs it; add it with "
+        f"`{EDIT} <contact> --last-name ...`.",
+    )
+
+
+def particle_only(value: str) -> NeedsReview:
+    return review(
+        "particle_only",
+        f"The last name {quote(value)} holds only a name particle, not the surname itself; "
+        f"correct it with `{EDIT} <contact> --last-name ...`.",
+    )
+
+
+def missing_first_name() -> NeedsReview:
+    return review(
+        "missing_first_name",
+        f"The first name is missing, and an informal salutation needs it; add it with "
+        f"`{EDIT} <contact> --first-name ...` or switch to `--formality formal`.",
+    )
+
+
+def no_neutral_form(language: str) -> NeedsReview:
+    if language == "de":
+        detail = "gender is diverse or unknown and the gender-neutral German form needs the first name"
+    else:
+        detail = "gender is unknown and the English form without Mr/Ms needs the first name (or a Dr/Professor title)"
+    return review(
+        "no_neutral_form",
+        f"No correct salutation is possible: {detail}; add the first name with "
+        f"`{EDIT} <contact> --first-name ...` or set the gender with `--gender`.",
+    )
+
+
+def unknown_title(pieces: tuple[str, ...]) -> NeedsReview:
+    shown = quote(" ".join(pieces))
+    return review(
+        "unknown_title",
+        f"The title {shown} is not a recognised academic title, so it cannot be placed in the "
+        f"salutation safely; correct it with `{EDIT} <contact> --title ...` (or clear it).",
+    )
+
+
+def gender_conflict(detail: str) -> NeedsReview:
+    return review(
+        "gender_conflict",
+        f"The record contradicts itself: {detail}; set the right gender with "
+        f"`{EDIT} <contact> --gender female|male|diverse` or correct the title.",
+    )
+
+
+def unknown_value(code: str, field: str, value: str, allowed: str, option: str) -> NeedsReview:
+    return review(
+        code,
+        f"The {field} {quote(value)} is not one of {allowed}; correct it with `{EDIT} <contact> {option} ...`.",
+    )
+
+
+def internal() -> NeedsReview:
+    return review(
+        "unreadable_record",
+        f"No salutation could be formed from this record; check its name, gender and title with `{EDIT}`.",
+    )
