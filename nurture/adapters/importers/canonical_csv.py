@@ -1,0 +1,108 @@
+"""The canonical contact CSV of SPEC.md: a header row naming the columns, in any order.
+
+Unknown columns are reported once and ignored; only `email` is required. Every record is
+reported by the physical line it starts on, so `contacts.csv:17` points at the right place
+even when a quoted note spans several lines.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+from nurture.adapters.importers.records import ImportNotice, Item, ReadProgress, RowProblem
+from nurture.adapters.importers.rows import Duplicates, build_contact
+from nurture.adapters.importers.textio import csv_records
+
+COLUMNS = (
+    "email", "first_name", "last_name", "gender", "title", "language", "country", "formality", "birthday",
+    "company", "position", "started_on", "timezone", "tier", "topics", "consent", "consent_source",
+    "consent_date", "profile_url", "note",
+)  # fmt: skip
+ALIASES = {"e_mail": "email", "email_address": "email", "e_mail_address": "email", "mail": "email"}
+
+
+def column_key(header: str) -> str:
+    """A header cell as a column name: case, spaces and hyphens do not matter."""
+    key = re.sub(r"[\s\-]+", "_", header.replace("\ufeff", "").strip().lower())
+    return ALIASES.get(key, key)
+
+
+def read_canonical_csv(path: Path, progress: ReadProgress) -> Iterator[Item]:
+    label = str(path)
+    header: list[str | None] | None = None
+    names: dict[str, str] = {}
+    duplicates = Duplicates()
+    for record in csv_records(path, progress, detect_semicolon=True):
+        if isinstance(record, RowProblem | ImportNotice):
+            yield record
+            continue
+        start, end, cells = record
+        if header is None:
+            if not any(c.strip() for c in cells):
+                continue
+            header, problem, notices = _header(start, cells, label)
+            yield from notices
+            if problem is not None:
+                yield problem
+                return
+            names = {key: cells[i].strip() for i, key in enumerate(header) if key}
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+            yield RowProblem(
+                start,
+                f"the row has {len(cells)} cells but the header names {len(header)} columns; "
+                "a value containing a comma must be in double quotes",
+                label,
+            )
+            continue
+        row = {key: cell for key, cell in zip(header, cells, strict=False) if key}
+        item = build_contact(start, row, label, column_names=names)
+        if isinstance(item, RowProblem):
+            if end > start:
+                item = RowProblem(
+                    start,
+                    f"{item.message} (this record runs from line {start} to line {end}; "
+                    "check for a quote that is not closed)",
+                    label,
+                )
+            yield item
+            continue
+        duplicate = duplicates.check(item, label)
+        yield duplicate or item
+    if header is None:
+        yield RowProblem(1, "the file has no header row; the first line must name the columns, "
+                            "e.g. email,first_name,last_name", label)  # fmt: skip
+
+
+def _header(
+    line: int, cells: list[str], label: str
+) -> tuple[list[str | None], RowProblem | None, list[ImportNotice]]:
+    keys: list[str | None] = []
+    unknown: list[str] = []
+    repeated: list[str] = []
+    for cell in cells:
+        key = column_key(cell)
+        if key not in COLUMNS:
+            if cell.strip():
+                unknown.append(cell.strip())
+            keys.append(None)
+        elif key in keys:
+            repeated.append(cell.strip())
+            keys.append(None)
+        else:
+            keys.append(key)
+    notices: list[ImportNotice] = []
+    if unknown:
+        shown = ", ".join(f'"{u[:40]}"' for u in unknown[:10]) + (" …" if len(unknown) > 10 else "")
+        notices.append(ImportNotice(line, f"unknown columns ignored: {shown}; known columns are "
+                                          f"{', '.join(COLUMNS)}", label))  # fmt: skip
+    if repeated:
+        notices.append(ImportNotice(line, f"columns named twice, the later ones ignored: {', '.join(repeated)}", label))
+    if "email" not in keys:
+        return keys, RowProblem(line, 'the header has no "email" column; the first line must name the columns, '
+                                      "e.g. email,first_name,last_name", label), notices  # fmt: skip
+    return keys, None, notices
