@@ -1,0 +1,116 @@
+"""What an SMTP reply means for one message: sent, retry later, failed for good, or uncertain.
+
+Pure functions, table-tested. The rules follow RFC 5321 §4.2.1 (the first digit decides
+transient versus permanent), RFC 3463 (enhanced codes: X.1.x and X.2.1 name a bad mailbox,
+X.7.x a policy problem on the sender's side) and RFC 1047 / RFC 5321 §6.1: a reply lost after
+the final dot of DATA leaves the message possibly delivered, so it must not be resent blindly.
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+PHASES = ("connect", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "data_end")
+
+_ENHANCED = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
+_RATE_WORDS = ("rate", "quota", "too many", "limit exceeded", "throttl")
+
+
+class Outcome(enum.Enum):
+    """The fate of one delivery attempt."""
+
+    SENT = "sent"
+    RETRY = "retry"
+    FAILED = "failed"
+    UNCERTAIN = "uncertain"  # the reply after DATA was lost: the server may hold the message
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """One attempt's outcome with the server's reply (``code`` None: no reply at all)."""
+
+    outcome: Outcome
+    code: int | None
+    text: str
+    bounce: bool = False  # the recipient's mailbox does not exist: mark the contact bounced
+    pause_relay: bool = False  # the relay itself is unhappy: stop using it for a while
+
+
+def enhanced_code(text: str) -> tuple[int, int, int] | None:
+    """The RFC 3463 enhanced status code at the start of a reply text, e.g. (5, 1, 1)."""
+    match = _ENHANCED.search(text[:32])
+    if match is None:
+        return None
+    return int(match.group(1)), int(match.group(2)), int(match.group(3))
+
+
+def _is_rate_limit(enhanced: tuple[int, int, int] | None, text: str) -> bool:
+    lowered = text.lower()
+    if enhanced is not None and enhanced[1:] == (7, 28):
+        return True
+    if enhanced is not None and enhanced[1:] == (4, 5):
+        return True  # Gmail 550 5.4.5 "daily user sending limit exceeded"
+    return any(word in lowered for word in _RATE_WORDS)
+
+
+def classify(phase: str, code: int | None, text: str) -> DeliveryResult:
+    """Map a reply (or its absence) in ``phase`` to what happens with the message.
+
+    ``code`` None means the connection failed, was dropped or timed out. Before the final dot
+    of DATA that is harmless (nothing was accepted), so it is retried; afterwards (phase
+    ``data_end``) the server may already have queued the message, so it is UNCERTAIN.
+    """
+    if phase not in PHASES:
+        raise ValueError(f"unknown SMTP phase {phase!r}")
+    text = " ".join(text.split())
+    if code is None:
+        if phase == "data_end":
+            return DeliveryResult(Outcome.UNCERTAIN, None, text or "no reply after the message was sent")
+        return DeliveryResult(Outcome.RETRY, None, text or "connection problem", pause_relay=True)
+
+    enhanced = enhanced_code(text)
+    if 200 <= code < 300 and phase == "data_end":
+        return DeliveryResult(Outcome.SENT, code, text)
+    if code < 400:
+        # A positive reply where an error path was taken: the dialogue is out of step.
+        return DeliveryResult(Outcome.RETRY, code, text, pause_relay=True)
+    if code == 421:
+        return DeliveryResult(Outcome.RETRY, code, text, pause_relay=True)
+    if code < 500:
+        return DeliveryResult(Outcome.RETRY, code, text, pause_relay=_is_rate_limit(enhanced, text))
+    if code >= 600:
+        return DeliveryResult(Outcome.FAILED, code, text, pause_relay=True)
+
+    # Permanent replies.
+    if phase in ("connect", "ehlo", "starttls", "auth") or code in (530, 534, 535, 538):
+        # The relay refuses us, not this message: every other message would fail the same way.
+        return DeliveryResult(Outcome.FAILED, code, text, pause_relay=True)
+    if phase == "rcpt":
+        if code == 552 and (enhanced is not None and enhanced[1:] == (5, 3) or "too many" in text.lower()):
+            # RFC 5321 §4.5.3.1.10: "too many recipients" is to be treated as temporary.
+            return DeliveryResult(Outcome.RETRY, code, text)
+        if enhanced is not None:
+            bad_mailbox = enhanced[1] == 1 or enhanced[1:] == (2, 1)
+            return DeliveryResult(Outcome.FAILED, code, text, bounce=bad_mailbox)
+        return DeliveryResult(Outcome.FAILED, code, text, bounce=code in (550, 551, 553))
+    sender_side = enhanced is not None and enhanced[1] == 7 and phase == "mail"
+    return DeliveryResult(
+        Outcome.FAILED, code, text, pause_relay=sender_side or _is_rate_limit(enhanced, text)
+    )
+
+
+def retry_delay(
+    attempt: int, base: timedelta, rng: random.Random, cap: timedelta = timedelta(hours=6)
+) -> timedelta:
+    """Exponential backoff with jitter: a random point in [d/2, d], d = min(cap, base * 2**(attempt-1)).
+
+    The lower half is kept fixed (rather than full jitter from zero) so a greylisting relay is
+    never hit again after a few seconds; the random half spreads retries of many messages.
+    """
+    exponent = min(max(attempt, 1) - 1, 60)
+    seconds = min(cap.total_seconds(), base.total_seconds() * 2.0**exponent)
+    return timedelta(seconds=rng.uniform(seconds / 2, seconds))

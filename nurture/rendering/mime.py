@@ -1,0 +1,229 @@
+"""The exact bytes of one outgoing e-mail, built once and sent (and signed) as they are.
+
+Python's ``email`` package does the RFC 2047/2231 work, but several of its defaults are wrong
+for a sender and are corrected here:
+
+* ``EmailMessage`` adds neither ``Date`` nor ``Message-ID``; both are given by the caller, so a
+  retry reuses the stored Message-ID and the Date is the approval time.
+* The built-in ``"idna"`` codec is IDNA2003 (``straße.de`` becomes ``strasse.de``, another
+  domain); domains go through the ``idna`` package (IDNA2008 with UTS #46) instead.
+* Under ``policy.SMTP`` a non-ASCII local part is silently written as encoded-words inside the
+  address, which is undeliverable; such a mail is built with ``policy.SMTPUTF8`` and flagged,
+  so the transport can insist on the server's SMTPUTF8 support.
+* ``List-Unsubscribe`` would be folded into encoded-words once a URI is long, which destroys
+  it; the header is therefore written by hand, one URI per line.
+* Short UTF-8 bodies default to 8bit; bodies are quoted-printable so the message is 7-bit
+  clean without relying on 8BITMIME.
+
+Contact data never reaches a header unchecked: CR, LF and other controls in names and the
+subject collapse to spaces, and a malformed address raises :class:`HeaderInjection`.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from typing import Protocol
+from urllib.parse import quote
+
+import idna
+
+MAX_LINE = 998  # RFC 5322 §2.1.1, excluding CRLF
+
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_LOCAL_ATOM = r"(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]|[^\x00-\x7f])+"
+_LOCAL_RE = re.compile(rf"{_LOCAL_ATOM}(?:\.{_LOCAL_ATOM})*")
+_LABEL_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_MSGID_RE = re.compile(r"<[!-;=?-~]+@[!-;=?-~]+>")  # printable ASCII without '<', '>' and spaces
+_URI_RE = re.compile(r"[!-;=?-~]+")  # printable ASCII without '<', '>' and spaces
+_HEADER_NAME_RE = re.compile(r"[!-9;-~]+")
+_RESERVED_HEADERS = frozenset(
+    name.lower()
+    for name in (
+        "From", "To", "Cc", "Bcc", "Reply-To", "Sender", "Subject", "Date", "Message-ID",
+        "MIME-Version", "Content-Type", "Content-Transfer-Encoding", "List-Unsubscribe",
+        "List-Unsubscribe-Post", "DKIM-Signature", "Return-Path", "X-Nurture-Test",
+    )
+)  # fmt: skip
+
+
+class HeaderInjection(ValueError):
+    """A value meant for a header or the envelope is malformed or would break out of its line."""
+
+
+class MessageSigner(Protocol):
+    """Anything that prepends a signature header to finished message bytes (e.g. DKIM)."""
+
+    def sign(self, data: bytes) -> bytes: ...
+
+
+@dataclass(frozen=True)
+class OutgoingMail:
+    """Everything that goes into one message; built by the caller from a stored queue row."""
+
+    from_name: str
+    from_email: str
+    to_name: str
+    to_email: str
+    reply_to: str | None
+    subject: str
+    text: str
+    html: str | None
+    message_id: str
+    date: datetime
+    list_unsubscribe_url: str | None = None
+    list_unsubscribe_mailto: str | None = None
+    test_banner: bool = False
+    extra_headers: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class SerializedMail:
+    """The wire bytes plus the envelope; ``smtputf8`` is set when an address needs RFC 6531."""
+
+    data: bytes
+    sender: str
+    recipients: tuple[str, ...]
+    smtputf8: bool
+
+
+def clean_text(value: str) -> str:
+    """One header-safe line: controls (CR, LF, TAB, NEL, U+2028 ...) and whitespace runs become one space."""
+    return " ".join(_CONTROLS.sub(" ", value).split())
+
+
+def to_ascii_domain(domain: str) -> str:
+    """The A-label form of ``domain`` (IDNA2008 with UTS #46 mapping); raises HeaderInjection if invalid."""
+    if not isinstance(domain, str) or not domain or _CONTROLS.search(domain) or any(c.isspace() for c in domain):
+        raise HeaderInjection(f"invalid domain {domain!r}")
+    if domain.isascii():
+        ascii_domain = domain.lower()
+    else:
+        try:
+            ascii_domain = idna.encode(domain, uts46=True).decode("ascii").lower()
+        except (idna.IDNAError, UnicodeError) as exc:
+            raise HeaderInjection(f"invalid domain {domain!r}: {exc}") from None
+    labels = ascii_domain.split(".")
+    if len(ascii_domain) > 253 or not all(_LABEL_RE.fullmatch(label) for label in labels):
+        raise HeaderInjection(f"invalid domain {domain!r}")
+    return ascii_domain
+
+
+def split_address(address: str, what: str = "e-mail") -> tuple[str, str]:
+    """``(local_part, ascii_domain)`` of a bare address like ``jürgen@müller.de``; raises HeaderInjection."""
+    if not isinstance(address, str) or _CONTROLS.search(address) or any(c.isspace() for c in address):
+        raise HeaderInjection(f"{what} address {address!r} contains whitespace or control characters")
+    local, at, domain = address.rpartition("@")
+    if not at or not _LOCAL_RE.fullmatch(local) or len(local.encode("utf-8")) > 64:
+        raise HeaderInjection(f"invalid {what} address {address!r}")
+    return local, to_ascii_domain(domain)
+
+
+def normalise_address(address: str) -> str:
+    """The address as it goes on the wire: local part unchanged, domain as A-labels."""
+    local, domain = split_address(address)
+    return f"{local}@{domain}"
+
+
+def make_message_id(domain: str) -> str:
+    """A fresh ``<random@domain>`` with 144 random bits; the domain is the sender's, never the host's."""
+    return f"<{secrets.token_urlsafe(18)}@{to_ascii_domain(domain)}>"
+
+
+def _uri(value: str, schemes: tuple[str, ...], what: str) -> str:
+    if _CONTROLS.search(value) or not value.lower().startswith(schemes):
+        raise HeaderInjection(f"invalid {what} {value!r}")
+    if value.lower().startswith("mailto:") and not value.isascii():
+        address, sep, query = value[len("mailto:") :].partition("?")
+        local, domain = split_address(address, what)
+        value = f"mailto:{quote(local, safe='')}@{domain}{sep}{query}"
+    if not _URI_RE.fullmatch(value) or len(value) > 900:
+        raise HeaderInjection(f"invalid {what} {value!r}")
+    return value
+
+
+def _list_unsubscribe_lines(mail: OutgoingMail) -> bytes:
+    """RFC 2369 / RFC 8058 headers, folded only between URIs so no URI is ever encoded."""
+    uris = []
+    if mail.list_unsubscribe_url:
+        # RFC 8058 one-click needs https; http is accepted for a local demo set-up.
+        uris.append(_uri(mail.list_unsubscribe_url, ("https://", "http://"), "unsubscribe URL"))
+    if mail.list_unsubscribe_mailto:
+        uris.append(_uri(mail.list_unsubscribe_mailto, ("mailto:",), "unsubscribe mailto"))
+    if not uris:
+        return b""
+    lines = "List-Unsubscribe: " + ",\r\n ".join(f"<{uri}>" for uri in uris) + "\r\n"
+    if mail.list_unsubscribe_url:
+        lines += "List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n"
+    return lines.encode("ascii")
+
+
+def build_mail(mail: OutgoingMail, *, dkim: MessageSigner | None = None) -> SerializedMail:
+    """Serialise ``mail`` to CRLF bytes ready for DATA, DKIM-signed when a signer is given."""
+    from_local, from_domain = split_address(mail.from_email, "sender")
+    to_local, to_domain = split_address(mail.to_email, "recipient")
+    reply = split_address(mail.reply_to, "reply-to") if mail.reply_to else None
+    locals_ = [from_local, to_local] + ([reply[0]] if reply else [])
+    smtputf8 = not all(local.isascii() for local in locals_)
+
+    if mail.date.tzinfo is None or mail.date.utcoffset() is None:
+        raise ValueError("the Date of a message must be timezone-aware")
+    if not _MSGID_RE.fullmatch(mail.message_id or ""):
+        raise HeaderInjection(f"invalid Message-ID {mail.message_id!r}")
+
+    out_policy = (policy.SMTPUTF8 if smtputf8 else policy.SMTP).clone(cte_type="7bit")
+    msg = EmailMessage(policy=out_policy)
+    msg["From"] = Address(clean_text(mail.from_name), from_local, from_domain)
+    msg["To"] = Address(clean_text(mail.to_name), to_local, to_domain)
+    if reply:
+        msg["Reply-To"] = Address("", reply[0], reply[1])
+    msg["Subject"] = clean_text(("[TEST] " if mail.test_banner else "") + mail.subject)
+    msg["Date"] = format_datetime(mail.date)
+    msg["Message-ID"] = mail.message_id
+    msg["MIME-Version"] = "1.0"
+    if mail.test_banner:
+        msg["X-Nurture-Test"] = "yes"
+    for name, value in mail.extra_headers:
+        if not _HEADER_NAME_RE.fullmatch(name) or name.lower() in _RESERVED_HEADERS:
+            raise HeaderInjection(f"header name {name!r} is not allowed as an extra header")
+        msg[name] = clean_text(value)
+
+    msg.set_content(_lines(mail.text), subtype="plain", charset="utf-8", cte="quoted-printable")
+    if mail.html is not None:
+        msg.add_alternative(_lines(mail.html), subtype="html", charset="utf-8", cte="quoted-printable")
+        for part in msg.iter_parts():
+            del part["MIME-Version"]  # add_alternative copies it into the parts; it belongs on top only
+
+    data = msg.as_bytes()
+    at = data.index(b"\r\nMIME-Version: 1.0\r\n") + 2  # the top-level one comes first
+    data = data[:at] + _list_unsubscribe_lines(mail) + data[at:]
+    _check_wire_form(data, smtputf8)
+    if dkim is not None:
+        data = dkim.sign(data)
+    return SerializedMail(
+        data=data,
+        sender=f"{from_local}@{from_domain}",
+        recipients=(f"{to_local}@{to_domain}",),
+        smtputf8=smtputf8,
+    )
+
+
+def _lines(text: str) -> str:
+    normalised = text.replace("\r\n", "\n").replace("\r", "\n")
+    return normalised if normalised.endswith("\n") else normalised + "\n"
+
+
+def _check_wire_form(data: bytes, smtputf8: bool) -> None:
+    """Guard the invariants a relay relies on; a failure here is a bug, not bad input."""
+    if b"\n" in data.replace(b"\r\n", b"") or b"\r" in data.replace(b"\r\n", b""):
+        raise ValueError("message has a bare CR or LF")
+    if max(len(line) for line in data.split(b"\r\n")) > MAX_LINE:
+        raise ValueError("message has a line longer than 998 characters")
+    if not smtputf8 and not data.isascii():
+        raise ValueError("message is not 7-bit clean")
