@@ -51,7 +51,7 @@ def read_canonical_csv(path: Path, progress: ReadProgress) -> Iterator[Item]:
             continue
         if not any(c.strip() for c in cells):
             continue
-        if len(cells) > len(header) and any(c.strip() for c in cells[len(header):]):
+        if len(cells) > len(header):
             yield RowProblem(
                 start,
                 f"the row has {len(cells)} cells but the header names {len(header)} columns; "

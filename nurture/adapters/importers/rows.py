@@ -43,7 +43,8 @@ def build_contact(
     out: dict[str, Any] = {}
 
     def problem(field: str, message: str) -> None:
-        errors.append(f'column "{names.get(field, field)}": {message}')
+        sep = " " if message.startswith("is ") else ": "
+        errors.append(f'column "{names.get(field, field)}"{sep}{message}')
 
     raw_email = (cells.get("email") or "").strip()
     email: str | None = None
