@@ -9,6 +9,7 @@ that is not recognised is reported instead of being guessed at.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
@@ -139,7 +140,7 @@ def _make_dropped(raw: str) -> TitleToken:
     return TitleToken(Kind.DROPPED, re.sub(r"\s+", " ", raw.strip()))
 
 
-_PATTERNS: list[tuple[re.Pattern[str], object]] = [
+_PATTERNS: list[tuple[re.Pattern[str], Callable[[str], TitleToken]]] = [
     # Professorships: Prof., Professor(in), Univ.-Prof., o. Univ.-Prof., Hon.-Prof., apl. Prof.,
     # Jun.-Prof., Prof. (FH), Prof.in, em./emer./a.D.
     (re.compile(
@@ -200,7 +201,7 @@ def parse_title(value: str | None) -> ParsedTitle:
         for pattern, make in _PATTERNS:
             match = pattern.match(text, position)
             if match and match.end() > position:
-                tokens.append(make(match.group(0)))  # type: ignore[operator]
+                tokens.append(make(match.group(0)))
                 position = match.end()
                 break
         else:

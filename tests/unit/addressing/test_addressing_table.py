@@ -88,6 +88,8 @@ CASES: list[Case] = [
     # §2 G1 formula, nominative Herr, comma
     de("G1-female", "Sehr geehrte Frau Schmidt,", "Julia", "Schmidt", "female"),
     de("G1-male-nominative", "Sehr geehrter Herr Schmidt,", "Jonas", "Schmidt", "male"),
+    de("G1-never-hr-abbreviation", "Sehr geehrter Herr Klein,", "Olaf", "Klein", "male", "Hr."),
+    de("G1-never-fr-abbreviation", "Sehr geehrte Frau Klein,", "Olga", "Klein", "female", "Frau"),
     de("G1-country-none-is-de", "Sehr geehrter Herr Roth,", "Udo", "Roth", "male", country=None),
     # §2 G2 surname only; first name not needed when gender known
     de("G2-no-first-name-female", "Sehr geehrte Frau Dr. Müller,", None, "Müller", "female", "Dr."),
@@ -195,6 +197,8 @@ CASES: list[Case] = [
     de("A2-mag-a-kept", "Sehr geehrte Frau Mag.a Huber,", "Eva", "Huber", "female", "Mag.a", country="AT"),
     de("A2-di-no-dot", "Sehr geehrter Herr DI Moser,", "Karl", "Moser", "male", "DI", country="AT"),
     de("A2-dr-in-kept-at", "Sehr geehrte Frau Dr.in Wallner,", "Lisa", "Wallner", "female", "Dr.in", country="AT"),
+    de("A2-ddr-kept-at", "Sehr geehrter Herr DDr. Lang,", "Emil", "Lang", "male", "DDr.", country="AT"),
+    de("A2-mmag-kept-at", "Sehr geehrte Frau MMag. Kurz,", "Ines", "Kurz", "female", "MMag.", country="AT"),
     de("A2-mag-fh", "Sehr geehrte Frau Mag. (FH) Kogler,", "Tina", "Kogler", "female", "Mag. (FH)", country="AT"),
     # §3 A3 / D9 highest only
     de("A3-mag-dr", "Sehr geehrte Frau Dr. Pichler,", "Ida", "Pichler", "female", "Mag. Dr.", country="AT"),

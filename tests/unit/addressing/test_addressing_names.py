@@ -1,0 +1,82 @@
+"""clean_name / display_name (ADDRESSING.md §1) and the wording of review reasons (§6)."""
+
+from __future__ import annotations
+
+import pytest
+
+from nurture.domain.addressing import AddressInput, NeedsReview, clean_name, display_name, salutation_for
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("MÜLLER", "Müller"),                      # C1
+        ("müller-lüdenscheidt", "Müller-Lüdenscheidt"),
+        ("O'NEILL", "O'Neill"),
+        ("HANS-PETER", "Hans-Peter"),
+        ("STRAUẞ", "Strauß"),                      # capital sharp s
+        ("GROSS", "Gross"),                        # ß never reconstructed
+        ("ŞAHİN", "Şahin"),                        # not "Şahi̇N"
+        ("MCDONALD", "McDonald"),
+        ("MACHADO", "Machado"),
+        ("MACDONALD", "Macdonald"),                # §11: ambiguous Mac, documented outcome
+        ("DeVito", "DeVito"),                      # C2 mixed case preserved
+        ("MacLeod", "MacLeod"),
+        ("Van Dyke", "Van Dyke"),
+        ("VON DER LEYEN", "von der Leyen"),        # P2
+        ("VON Weizsäcker", "von Weizsäcker"),
+        ("de la cruz", "de la Cruz"),
+        ("MARIA DEL CARMEN", "Maria del Carmen"),
+        ("LA ROSA", "La Rosa"),                    # "la" alone is no particle
+        ("Mu\u0308ller", "Müller"),                # N2
+        ("  García  López\u00a0", "García López"),  # N1
+        ("J.R. EWING", "J.R. Ewing"),
+        ("ΟΔΥΣΣΕΑΣ", "Οδυσσεας"),
+        (None, ""),
+        ("   ", ""),
+        ("Mül\x00ler", "Müller"),
+        ("Anna\r\nMaria", "Anna Maria"),
+    ],
+)
+def test_clean_name(raw: str | None, expected: str) -> None:
+    assert clean_name(raw) == expected
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "expected"),
+    [
+        ("ANNA", "MÜLLER", "Anna Müller"),
+        (None, "von der Leyen", "von der Leyen"),
+        ("Kim", None, "Kim"),
+        (None, None, ""),
+        (" ", "\u00a0", ""),
+        ("Karl", "Freiherr von Stein", "Karl Freiherr von Stein"),
+    ],
+)
+def test_display_name(first: str | None, last: str | None, expected: str) -> None:
+    assert display_name(first, last) == expected
+
+
+@pytest.mark.parametrize(
+    ("inp", "code", "option"),
+    [
+        (AddressInput("Anna", None, "female", None, "de", "DE", "formal"), "missing_last_name", "--last-name"),
+        (AddressInput(None, "Meyer", "female", None, "de", "DE", "informal"), "missing_first_name", "--first-name"),
+        (AddressInput("Anna", "a@b.de", "female", None, "de", "DE", "formal"), "email_in_name", "--last-name"),
+        (AddressInput("Anna", "Meyer", "female", "Hofrat", "de", "AT", "formal"), "unknown_title", "--title"),
+        (AddressInput(None, "Meyer", None, None, "de", "DE", "formal"), "no_neutral_form", "--gender"),
+        (AddressInput("Anna", "Meyer", "w", None, "de", "DE", "formal"), "unknown_gender", "--gender"),
+    ],
+)
+def test_reasons_say_how_to_fix(inp: AddressInput, code: str, option: str) -> None:
+    result = salutation_for(inp)
+    assert isinstance(result, NeedsReview)
+    assert result.code == code
+    assert "nurture contacts edit" in result.reason and option in result.reason
+
+
+def test_reason_quotes_value_without_control_characters() -> None:
+    result = salutation_for(AddressInput("Anna", "Müller\x07 GmbH", "female", None, "de", "DE", "formal"))
+    assert isinstance(result, NeedsReview)
+    assert "\x07" not in result.reason
+    assert "Müller" in result.reason
