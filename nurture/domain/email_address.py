@@ -8,7 +8,9 @@ case: contacts are unique case-insensitively, and no mailbox provider in practic
 
 from __future__ import annotations
 
+import re
 import unicodedata
+from functools import lru_cache
 
 import idna
 
@@ -38,20 +40,29 @@ def _check_local(local: str, value: str) -> None:
             raise InvalidEmail(f"{_shown(value)}: the character {ch!r} is not allowed before the @")
 
 
-def _unicode_domain(domain: str, value: str) -> str:
+_LDH_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
+
+
+@lru_cache(maxsize=8192)
+def _domain_forms(domain: str) -> tuple[str, str] | str:
+    """(Unicode form, ASCII form) of a domain, or the reason it is not one; cached, as domains repeat."""
     if not domain:
-        raise InvalidEmail(f"{_shown(value)} has no domain after the @")
+        return "has no domain after the @"
     if domain.startswith("[") or "." not in domain.strip("."):
-        raise InvalidEmail(f"{_shown(value)}: the domain must be a full name like example.com")
-    try:
-        ascii_form = idna.encode(domain, uts46=True).decode("ascii")
-        unicode_form = idna.decode(ascii_form)
-    except (idna.IDNAError, UnicodeError, ValueError) as exc:
-        raise InvalidEmail(f'{_shown(value)}: the domain "{domain}" is not a valid domain name') from exc
-    last = ascii_form.rsplit(".", 1)[-1]
-    if last.isdigit():
-        raise InvalidEmail(f"{_shown(value)}: the domain must be a name like example.com, not a number")
-    return unicode_form.lower()
+        return "the domain must be a full name like example.com"
+    lower = domain.lower()
+    labels = lower.split(".")
+    if lower.isascii() and all(_LDH_LABEL.fullmatch(x) and x[2:4] != "--" for x in labels):
+        forms = (lower, lower)  # plain ASCII host names need no IDNA processing
+    else:
+        try:
+            ascii_form = idna.encode(domain, uts46=True).decode("ascii")
+            forms = (idna.decode(ascii_form).lower(), ascii_form)
+        except (idna.IDNAError, UnicodeError, ValueError):
+            return f'the domain "{domain}" is not a valid domain name'
+    if forms[1].rsplit(".", 1)[-1].isdigit():
+        return "the domain must be a name like example.com, not a number"
+    return forms
 
 
 def normalise_email(value: str) -> str:
@@ -61,7 +72,7 @@ def normalise_email(value: str) -> str:
     text = unicodedata.normalize("NFC", value.strip())
     if not text:
         raise InvalidEmail("the e-mail address is empty")
-    for ch in text:
+    for ch in "" if text.isprintable() and " " not in text else text:
         if ch in "\r\n":
             raise InvalidEmail(f"{_shown(text)} contains a line break")
         if ch.isspace():
@@ -76,9 +87,11 @@ def normalise_email(value: str) -> str:
     if text.startswith("<") or text.endswith(">") or '"' in local:
         raise InvalidEmail(f"{_shown(text)}: write the bare address like name@example.com, without quotes or <>")
     _check_local(local, text)
-    domain = _unicode_domain(domain, text)
-    address = f"{local.lower()}@{domain}"
-    if len(ascii_domain(address).encode("utf-8")) > MAX_ADDRESS_OCTETS:
+    forms = _domain_forms(domain)
+    if isinstance(forms, str):
+        raise InvalidEmail(f"{_shown(text)} {forms}" if forms.startswith("has ") else f"{_shown(text)}: {forms}")
+    address = f"{local.lower()}@{forms[0]}"
+    if len(local.encode("utf-8")) + 1 + len(forms[1]) > MAX_ADDRESS_OCTETS:
         raise InvalidEmail(f"{_shown(text)} is longer than {MAX_ADDRESS_OCTETS} characters")
     return address
 
@@ -86,11 +99,10 @@ def normalise_email(value: str) -> str:
 def ascii_domain(email: str) -> str:
     """The address with its domain as an IDNA A-label (`xn--…`), as the SMTP envelope needs it."""
     local, _, domain = email.rpartition("@")
-    try:
-        ascii_form = idna.encode(domain, uts46=True).decode("ascii")
-    except (idna.IDNAError, UnicodeError, ValueError) as exc:
-        raise InvalidEmail(f'"{email}": the domain "{domain}" is not a valid domain name') from exc
-    return f"{local}@{ascii_form}"
+    forms = _domain_forms(domain)
+    if isinstance(forms, str):
+        raise InvalidEmail(f'"{email}": {forms}')
+    return f"{local}@{forms[1]}"
 
 
 def needs_smtputf8(email: str) -> bool:

@@ -108,7 +108,7 @@ def clean_text(value: str | None, *, multiline: bool = False) -> str | None:
     text = unicodedata.normalize("NFC", value)
     if multiline:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    for ch in text:
+    for ch in "" if text.isprintable() else text:
         if unicodedata.category(ch) == "Cc" and not (ch == "\t" or (multiline and ch == "\n")):
             what = "a line break" if ch in "\r\n\x0b\x0c\x85" else f"the control character {ch!r}"
             raise ValueProblem(f"{shown(text)} contains {what}; remove it")

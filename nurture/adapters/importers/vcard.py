@@ -25,6 +25,7 @@ from nurture.adapters.importers.rows import Duplicates
 from nurture.domain.email_address import InvalidEmail, normalise_email
 
 MAX_LINE = 1 << 16
+MAX_HEAD = 4096  # a line with no colon this long is not a property
 MAX_VALUE = 1 << 18  # longest property value kept, in bytes; longer ones are marked as too long
 KEPT = frozenset(
     {
@@ -114,12 +115,23 @@ def _head(first: bytes) -> tuple[str, bool]:
 def _logical_lines(raw: BinaryIO, progress: ReadProgress) -> Iterator[tuple[int, str, bytes, bool]]:
     """(line, property name, unfolded line, too long) per content line, only for kept properties.
 
-    A line that starts with a space or tab continues the one before (folding); in
-    QUOTED-PRINTABLE values a line ending in `=` continues on the next line (soft break).
+    A line that starts with a space or tab continues the one before (folding, which may even
+    split the property name); in QUOTED-PRINTABLE values a line ending in `=` continues on the
+    next line (soft break). Properties nurture does not use are skipped without being kept.
     """
     current: list[bytes] = []
-    active = keep = qp = too_long = soft_next = False
+    active = keep = resolved = qp = too_long = soft_next = False
     start, size, name = 0, 0, ""
+
+    def resolve() -> None:
+        nonlocal name, qp, keep, resolved, current
+        joined = b"".join(current)
+        if b":" in joined:
+            name, qp = _head(joined)
+            keep, resolved = name in KEPT or name in ("BEGIN", "END"), True
+            current = [joined] if keep else []
+        elif size > MAX_HEAD:
+            keep, resolved, current = False, True, []
 
     for number, piece, continues in _byte_lines(raw, progress):
         if not piece and not continues:
@@ -139,16 +151,17 @@ def _logical_lines(raw: BinaryIO, progress: ReadProgress) -> Iterator[tuple[int,
                     too_long = True
                 else:
                     current.append(add)
+                if not resolved:
+                    resolve()
             soft_next = qp and piece.endswith(b"=")
             continue
-        if keep and current:
+        if keep and current and resolved:
             yield start, name, b"".join(current), too_long
-        name, qp = _head(piece)
-        keep = name in KEPT or name in ("BEGIN", "END")
         active, start, size, too_long = True, number, len(piece), len(piece) > MAX_VALUE
-        current = [piece[:MAX_VALUE]] if keep else []
+        current, keep, resolved, qp = [piece[:MAX_VALUE]], True, False, False
+        resolve()
         soft_next = qp and piece.endswith(b"=")
-    if keep and current:
+    if keep and current and resolved:
         yield start, name, b"".join(current), too_long
 
 
