@@ -1,0 +1,188 @@
+"""Delivery speed on two local sinks: one that answers at once, one that waits 20 ms per reply.
+
+For each sink: `nurture send` (the dispatcher: claim, re-check, build, send, record) on
+approved messages, a bare aiosmtplib loop with the same number of reused connections (the
+ceiling), and the PyPI `mailmerge` tool on the same messages. Then a `max_per_minute` cap.
+Usage: python bench/send.py [--messages N] [--concurrency 8] [--mailmerge N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import UTC, datetime
+
+from aiosmtpd.controller import Controller
+from common import make_app, scratch_dir
+
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+class Sink:
+    """Counts what it receives; `delay` seconds before every reply, as a remote relay takes."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.count = 0
+        self.lock = threading.Lock()
+
+    async def _wait(self) -> None:
+        if self.delay:
+            await asyncio.sleep(self.delay)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        await self._wait()
+        session.host_name = hostname
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, options):  # noqa: N802
+        await self._wait()
+        envelope.mail_from = address
+        return "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
+        await self._wait()
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        await self._wait()
+        with self.lock:
+            self.count += 1
+        return "250 queued"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_sink(delay: float) -> tuple[Sink, Controller, int]:
+    sink = Sink(delay)
+    port = free_port()
+    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    controller.start()
+    return sink, controller, port
+
+
+def seed_approved(app, n: int) -> None:
+    from sqlalchemy import insert
+
+    from nurture.adapters.db.tables import Contact, Message
+
+    contacts = [dict(id=i + 1, email=f"r{i}@example.com", first_name="Sam", last_name=f"Tester{i}", gender="male",
+                     language="en", country="GB", formality="formal", tier="B", timezone="Europe/London",
+                     consent="opt_in", unsubscribed=False, bounced=False, source="bench", needs_review=False,
+                     created_at=NOW, updated_at=NOW) for i in range(n)]  # fmt: skip
+    text = "Dear Mr Tester,\n\nI came across a checklist that might be useful for your team.\n\nBest regards\nJana\n"
+    messages = [dict(key=f"{i + 1}:content_drop:x", contact_id=i + 1, occasion="content_drop",
+                     occasion_date=NOW.date(), status="approved", send_at=NOW, language="en",
+                     subject="A checklist for your next audit", text=text, html=f"<p>{text}</p>",
+                     message_id=f"<bench{i}@example.com>", attempts=0, approved_by="bench", approved_at=NOW,
+                     created_at=NOW, updated_at=NOW) for i in range(n)]  # fmt: skip
+    with app.engine.begin() as conn:
+        conn.execute(insert(Contact), contacts)
+        conn.execute(insert(Message), messages)
+
+
+def nurture_rate(port: int, n: int, concurrency: int, max_per_minute: int = 0) -> float:
+    work = scratch_dir()
+    app = make_app(f"sqlite:///{work / 'send.db'}", NOW.isoformat(), smtp_port=port,
+                   NURTURE_SMTP__CONCURRENCY=str(concurrency),
+                   NURTURE_SMTP__MAX_PER_MINUTE=str(max_per_minute or 1_000_000))  # fmt: skip
+    seed_approved(app, n)
+    dispatcher = app.dispatcher("bench")
+    started = time.perf_counter()
+    summary = asyncio.run(dispatcher.run_once())
+    seconds = time.perf_counter() - started
+    assert summary.sent == n, summary.as_dict()
+    shutil.rmtree(work, ignore_errors=True)
+    return n / seconds
+
+
+def ceiling_rate(port: int, n: int, concurrency: int) -> float:
+    """The same bytes over `concurrency` reused aiosmtplib connections, nothing else."""
+    import aiosmtplib
+
+    body = (b"From: a@example.com\r\nTo: b@example.com\r\nSubject: x\r\nMessage-ID: <x@example.com>\r\n\r\n"
+            + b"Dear Mr Tester,\r\n" * 20)  # fmt: skip
+
+    async def worker(count: int) -> None:
+        client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False)
+        await client.connect()
+        for _ in range(count):
+            await client.sendmail("a@example.com", ["b@example.com"], body)
+        await client.quit()
+
+    async def main() -> None:
+        share = [n // concurrency + (1 if i < n % concurrency else 0) for i in range(concurrency)]
+        await asyncio.gather(*(worker(c) for c in share))
+
+    started = time.perf_counter()
+    asyncio.run(main())
+    return n / (time.perf_counter() - started)
+
+
+def mailmerge_rate(port: int, n: int) -> float | None:
+    if shutil.which("mailmerge") is None:
+        subprocess.run([sys.executable, "-m", "pip", "install", "-q", "mailmerge"], check=False)
+    exe = shutil.which("mailmerge")
+    if exe is None:
+        return None
+    work = scratch_dir()
+    (work / "t.txt").write_text("TO: {{email}}\nFROM: jana@example.com\nSUBJECT: A checklist\n\nDear {{name}},\n\n"
+                                "I came across a checklist that might be useful.\n")  # fmt: skip
+    (work / "d.csv").write_text("email,name\n" + "".join(f"r{i}@example.com,Sam {i}\n" for i in range(n)))
+    (work / "c.conf").write_text(f"[smtp_server]\nhost = 127.0.0.1\nport = {port}\nsecurity = Never\n"
+                                 "username = None\nratelimit = 0\n")  # fmt: skip
+    started = time.perf_counter()
+    subprocess.run([exe, "--no-dry-run", "--no-limit", "--output-format", "raw", "--template", str(work / "t.txt"),
+                    "--database", str(work / "d.csv"), "--config", str(work / "c.conf")], check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, input=b"")  # fmt: skip
+    return n / (time.perf_counter() - started)
+
+
+def run(messages: int, concurrency: int, mm_messages: int) -> dict[str, object]:
+    results: dict[str, object] = {"messages": messages, "concurrency": concurrency}
+    for name, delay in (("instant", 0.0), ("slow_20ms", 0.02)):
+        sink, controller, port = start_sink(delay)
+        try:
+            nurture = nurture_rate(port, messages, concurrency)
+            ceiling = ceiling_rate(port, messages, concurrency)
+            mm = mailmerge_rate(port, mm_messages)
+        finally:
+            controller.stop()
+        results[name] = {
+            "nurture_msgs_per_s": round(nurture, 1),
+            "ceiling_msgs_per_s": round(ceiling, 1),
+            "mailmerge_msgs_per_s": round(mm, 1) if mm else None,
+            "share_of_ceiling": round(nurture / ceiling, 3),
+            "times_mailmerge": round(nurture / mm, 1) if mm else None,
+        }
+    sink, controller, port = start_sink(0.0)
+    try:
+        cap = 1200
+        count = 200
+        rate = nurture_rate(port, count, concurrency, max_per_minute=cap) * 60
+    finally:
+        controller.stop()
+    results["rate_cap"] = {"max_per_minute": cap, "measured_per_minute": round(rate, 1),
+                           "deviation": round(rate / cap - 1, 4)}  # fmt: skip
+    return results
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--mailmerge", type=int, default=300)
+    args = parser.parse_args()
+    print(json.dumps({"bench": "send", **run(args.messages, args.concurrency, args.mailmerge)}))
