@@ -1,0 +1,107 @@
+"""The visible text of an HTML body and its link targets, each character mapped to its source index.
+
+The guard judges what the reader sees and where a click leads: tag names, styles, scripts and
+comments are skipped, entities are decoded, and `href` values are returned separately so that
+shop and coupon links are caught without treating every URL as prose.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from nurture.domain.guard.text import MappedText
+
+_TAG = re.compile(r"""<(/?)([A-Za-z][A-Za-z0-9:-]*)((?:[^>"']|"[^"]*"|'[^']*')*)>""")
+_DECLARATION = re.compile(r"<![^>]*>|<\?[^>]*>")
+_ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{0,31});?")
+_HREF = re.compile(r"""(?:^|\s)(?:href|action)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
+# Content of these elements is never shown in a mail client's message view.
+_HIDDEN = frozenset({"script", "style", "head", "title", "template"})
+# Tags that do not break a word: "Ra<b>batt</b>" still reads "Rabatt".
+_INLINE = frozenset(
+    {"a", "abbr", "b", "bdi", "bdo", "big", "cite", "code", "data", "dfn", "em", "font", "i", "kbd", "mark",
+     "q", "s", "samp", "small", "span", "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr"}
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class HtmlText:
+    """Visible text plus the decoded link targets, all mapped to indices of the HTML source."""
+
+    text: MappedText
+    links: tuple[MappedText, ...]
+
+
+def _decode(source: str, start: int, end: int, chars: list[str], offsets: list[int]) -> None:
+    """Append source[start:end] with character references decoded, each output char mapped back."""
+    pos = start
+    for m in _ENTITY.finditer(source, start, end):
+        for k in range(pos, m.start()):
+            chars.append(source[k])
+            offsets.append(k)
+        raw = m.group()
+        decoded = html.unescape(raw)
+        if decoded == raw:
+            chars.extend(raw)
+            offsets.extend(range(m.start(), m.end()))
+        else:
+            chars.extend(decoded)
+            offsets.extend([m.start()] * len(decoded))
+        pos = m.end()
+    for k in range(pos, end):
+        chars.append(source[k])
+        offsets.append(k)
+
+
+def _links(source: str, attr_start: int, attrs: str) -> list[MappedText]:
+    found: list[MappedText] = []
+    for m in _HREF.finditer(attrs):
+        group = next(g for g in (1, 2, 3) if m.group(g) is not None)
+        chars: list[str] = []
+        offsets: list[int] = []
+        _decode(source, attr_start + m.start(group), attr_start + m.end(group), chars, offsets)
+        if chars:
+            found.append(MappedText("".join(chars), offsets))
+    return found
+
+
+def html_to_text(source: str) -> HtmlText:
+    """Strip tags, comments and hidden elements; decode entities; collect link targets."""
+    chars: list[str] = []
+    offsets: list[int] = []
+    links: list[MappedText] = []
+    n = len(source)
+    pos = 0
+    while pos < n:
+        lt = source.find("<", pos)
+        if lt < 0:
+            _decode(source, pos, n, chars, offsets)
+            break
+        _decode(source, pos, lt, chars, offsets)
+        if source.startswith("<!--", lt):
+            close = source.find("-->", lt + 4)
+            pos = n if close < 0 else close + 3
+            continue
+        decl = _DECLARATION.match(source, lt)
+        if decl:
+            pos = decl.end()
+            continue
+        tag = _TAG.match(source, lt)
+        if tag is None:
+            chars.append("<")
+            offsets.append(lt)
+            pos = lt + 1
+            continue
+        closing, name = tag.group(1), tag.group(2).lower()
+        pos = tag.end()
+        if not closing:
+            links.extend(_links(source, tag.start(3), tag.group(3)))
+            if name in _HIDDEN and not tag.group(3).rstrip().endswith("/"):
+                end = re.compile(rf"</{re.escape(name)}\s*>", re.IGNORECASE).search(source, pos)
+                pos = n if end is None else end.end()
+        if name not in _INLINE:
+            chars.append("\n")
+            offsets.append(lt)
+    return HtmlText(MappedText("".join(chars), offsets), tuple(links))

@@ -1,0 +1,410 @@
+"""The offer guard's rule sets: prices, discounts, offer vocabulary, calls to buy, urgency, sales claims.
+
+Patterns are written in lower case with plain spaces; `rx` turns a space into "any whitespace"
+(so a phrase may wrap across lines), accepts the ASCII spellings of umlauts and ß (`fuer`,
+`Strasse`) and wraps the pattern in word boundaries. Where wording alone cannot decide, a rule
+carries a `check` that looks at the sentence around the match: an amount next to buying words
+is a price, the same amount next to a funding round is news.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+Check = Callable[[str, "re.Match[str]"], bool]
+
+_UMLAUTS = {"ä": "(?:ä|ae)", "ö": "(?:ö|oe)", "ü": "(?:ü|ue)", "ß": "(?:ß|ss)"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A named pattern; `check(text, match)` returning False drops the match as harmless in context."""
+
+    name: str
+    pattern: re.Pattern[str]
+    check: Check | None = None
+
+
+def expand(pattern: str) -> str:
+    """Plain spaces become `\\s+`; umlauts and ß also match their ASCII spellings."""
+    out = pattern.replace(" ?", r"\s*").replace(" ", r"\s+")
+    for char, alt in _UMLAUTS.items():
+        out = out.replace(char, alt)
+    return out
+
+
+def rx(*alternatives: str, case_sensitive: bool = False) -> re.Pattern[str]:
+    body = "|".join(expand(a) for a in alternatives)
+    flags = 0 if case_sensitive else re.IGNORECASE
+    return re.compile(rf"(?<!\w)(?:{body})(?!\w)", flags)
+
+
+def _ascii_tolerant(pattern: str) -> str:
+    """A phrase configured as "Marktfuehrer" also matches "Marktführer"."""
+    for ascii_form, alt in (("ae", "(?:ä|ae)"), ("oe", "(?:ö|oe)"), ("ue", "(?:ü|ue)"), ("ss", "(?:ß|ss)")):
+        pattern = pattern.replace(ascii_form, alt)
+    return pattern
+
+
+def phrase_pattern(phrase: str) -> re.Pattern[str] | None:
+    """A configured phrase as a pattern: literal, whitespace-tolerant, umlaut-tolerant, word-bounded."""
+    words = phrase.split()
+    if not words:
+        return None
+    body = r"\s+".join(_ascii_tolerant(expand(re.escape(w.lower()))) for w in words)
+    head = r"(?<!\w)" if re.match(r"\w", words[0]) else ""
+    tail = r"(?!\w)" if re.search(r"\w$", words[-1]) else ""
+    return re.compile(f"{head}(?:{body}){tail}", re.IGNORECASE)
+
+
+# --- context ------------------------------------------------------------------------------------------
+
+_BOUNDARY = re.compile(r"[!?\n;]|(?<=[^\W\d_]{4})\.\s")
+
+
+def sentence(text: str, start: int, end: int, before: int = 140, after: int = 80) -> str:
+    """The part of the sentence around text[start:end], at most `before`/`after` characters either side."""
+    left = max(0, start - before)
+    head = text[left:start]
+    cuts = [m.end() for m in _BOUNDARY.finditer(head)]
+    if cuts:
+        left += cuts[-1]
+    tail = text[end : end + after]
+    stop = _BOUNDARY.search(tail)
+    right = end + (stop.start() if stop else len(tail))
+    return text[left:right]
+
+
+# Words that make an amount or a percentage news about the contact, not a price.
+_NEWS = rx(
+    r"\w*finanzierung\w*", r"\w*invest\w*", r"\w*kapital\w*", r"eingesammelt", r"eingeworben",
+    r"sammel\w*", r"\w*umsatz\w*", r"\w*umsätze\w*", r"erlös\w*", r"\w*förder\w*", r"\w*spende\w*",
+    r"gespendet", r"spendet\w*", r"dotiert\w*", r"preisgeld\w*", r"auftragsvolumen", r"volumen",
+    r"bewertung", r"bewertet", r"serie", r"series", r"seed", r"\w*runde", r"(?:jahres)?gewinn(?:e|s)?",
+    r"übernahme\w*", r"übernommen", r"akquisition\w*", r"zuschlag", r"etat", r"stipendi\w*",
+    r"fonds", r"\w*wachstum\w*", r"gewachsen", r"wuchs", r"steiger\w*", r"plus", r"auszeichnung\w*",
+    r"raised?", r"raises", r"raising", r"fund\w*", r"round", r"capital", r"revenues?", r"turnover",
+    r"sales", r"valuation", r"valued", r"grants?", r"donat\w*", r"prize", r"awards?", r"awarded",
+    r"backed", r"acqui\w*", r"contract", r"worth", r"profits?", r"earnings", r"ebitda?", r"arr",
+    r"budgets?", r"endowment", r"scholarship", r"financ\w*", r"growth", r"grew", r"up", r"increase\w*",
+)
+# Words that make an amount a price whatever else the sentence says.
+_BUYING = rx(
+    r"\w*rabatt\w*", r"\w*nachlass\w*", r"discount\w*", r"zzgl\.?", r"zuzügl\w*", r"mwst\.?",
+    r"mehrwertsteuer", r"vat", r"netto", r"brutto", r"kaufen", r"kaufpreis", r"\w*bestell\w*", r"buy",
+    r"purchase", r"order now", r"lizenz\w*", r"licen[cs]e[sd]?", r"abo", r"abonnement", r"subscription",
+    r"pricing", r"preisliste", r"kostet", r"costs? only", r"costs? just", r"\w*gebühr\w*", r"fees?",
+    r"statt", r"instead of", r"sonderpreis\w*", r"angebot\w*", r"special offer", r"deal",
+)
+_HONOUR = rx(
+    r"gewonnen", r"gewinn\w*", r"verliehen", r"ausgezeichnet", r"jury", r"auszeichnung\w*",
+    r"preisträger\w*", r"award\w*", r"won", r"winning", r"winner", r"honou?r\w*", r"glückwunsch\w*",
+)
+_STRONG_ANCHOR = re.compile(
+    expand(r"(?:für |for )?(?:nur|only|just|lediglich|statt|instead of|schon ab|bereits ab|starting at)\s*$"),
+    re.IGNORECASE,
+)
+
+
+def _price_check(text: str, m: re.Match[str]) -> bool:
+    """An amount is a price unless the sentence is news (funding, revenue, prize money) without buying words."""
+    anchor = m.group("anchor") or ""
+    if m.group("per"):
+        return True
+    context = sentence(text, m.start(), m.end())
+    if _BUYING.search(context):
+        return True
+    magnitude = m.group("mag1") or m.group("mag2")
+    if magnitude:
+        return False
+    if anchor and _STRONG_ANCHOR.search(anchor):
+        return True
+    return not _NEWS.search(context)
+
+
+def _not_in_honour_context(text: str, m: re.Match[str]) -> bool:
+    """"Sonderpreis der Jury" is an award; "zum Sonderpreis" is an offer."""
+    context = sentence(text, m.start(), m.end())
+    return bool(_BUYING.search(context.replace(m.group(), " "))) or not _HONOUR.search(context)
+
+
+_FIRST_PERSON_BUYER = re.compile(
+    expand(r"\b(?:ich|wir)\b(?:\s+\w+){0,3}\s+(?:werde|werden|will|wollen|möchte|möchten|muss|müssen|habe|haben|"
+           r"würde|würden|wollte|kann|können)\b|\b(?:werde|will|möchte|muss|würde|kann)\s+ich\b|\bmir\b|"
+           r"\bi\b|\bi'(?:ll|m|d|ve)\b|\bwe\b|\bwe'(?:ll|re|d)\b"),
+    re.IGNORECASE,
+)  # fmt: skip
+
+
+def _not_first_person(text: str, m: re.Match[str]) -> bool:
+    """"Ich werde mir Ihr Buch gleich kaufen" is praise, not a call to buy."""
+    context = sentence(text, m.start(), m.end(), after=0)
+    head = context[: len(context) - len(m.group())] if context.endswith(m.group()) else context
+    return not _FIRST_PERSON_BUYER.search(head)
+
+
+_TOPIC = re.compile(
+    expand(r"(?:strategie|politik|gestaltung|management|modell|system|struktur|forschung|analyse|recht|praxis|"
+           r"verhandlung|kalkulation)\w*$"),
+    re.IGNORECASE,
+)  # fmt: skip
+
+
+def _not_topic_compound(text: str, m: re.Match[str]) -> bool:
+    """"Rabattstrategien" is the subject of an article, "Neukundenrabatt" is an offer."""
+    return not _TOPIC.search(m.group())
+
+
+# --- prices -------------------------------------------------------------------------------------------
+
+_NUM = r"(?<![\d.,])(?:\d{1,3}(?:[.,'’]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?:[.,] ?[-–—]{1,2}(?![\d-]))?"
+_MAG = r"(?:\s?(?:mio\.?|mill\.?|millionen|millions?|mrd\.?|milliarden?|billions?|bn|mn|m|k|tsd\.?|tausend|thousand))"
+_CUR_AFTER = r"(?:€|eur(?:o|os)?\b|usd\b|us-dollar\b|dollars?\b|\$|chf\b|franken\b|sfr\.?|gbp\b|£|pfund\b|pounds?\b)"
+_CUR_BEFORE = r"(?:€|eur\b|usd\b|us\$|\$|chf\b|sfr\.?|gbp\b|£)"
+_ANCHOR = (
+    r"(?P<anchor>(?:(?:f(?:ü|ue)r|for)\s+)?(?:(?<!nicht\s)(?<!not\s)(?:nur|only|just)|lediglich|ab|from|starting\s+at|"
+    r"schon\s+ab|bereits\s+ab|statt|instead\s+of)\s+)?"
+)
+_PER = (
+    r"(?P<per>\s?(?:/|pro\s|per\s|je\s|im\s|a\s|an\s)\s?(?:monat|month|jahr|year|nutzer|user|seat|lizenz|"
+    r"licen[cs]e|teilnehmer\w*|person|participant|stunde|hour|tag|day|mo|yr)\b|\s?(?:monatlich|j(?:ä|ae)hrlich|"
+    r"monthly|yearly|annually|mtl\.|p\.\s?a\.|p\.\s?m\.))?"
+)
+_PRICE = re.compile(
+    rf"(?<!\w){_ANCHOR}(?:{_CUR_BEFORE}\s?{_NUM}(?P<mag1>{_MAG}(?!\w))?|{_NUM}(?P<mag2>{_MAG})?\s?{_CUR_AFTER})"
+    rf"{_PER}",
+    re.IGNORECASE,
+)
+_PER_PERIOD = re.compile(
+    rf"(?<!\w){_NUM}\s?(?:/\s?|pro\s+|per\s+|a\s+)(?:monat|month|jahr|year|nutzer|user|seat|lizenz|licen[cs]e)\b"
+    r"(?:\s+(?:und|and|pro|per|je)\s+(?:nutzer|user|seat|lizenz|licen[cs]e))?",
+    re.IGNORECASE,
+)
+_DASH_PRICE = re.compile(r"(?<![\w.,])\d{1,3}(?:\.\d{3})*,[-–—]{1,2}(?![\d\w-])")
+
+PRICE_RULES: tuple[Rule, ...] = (
+    Rule("price", _PRICE, _price_check),
+    Rule("price", _PER_PERIOD),
+    Rule("price", _DASH_PRICE),
+)
+
+# --- language-neutral words and percentages -----------------------------------------------------------
+
+_PCT = r"\d+(?:[.,]\d+)? ?(?:%|prozent|percent|per cent|pct)"
+_ENERGY = (
+    r"(?! (?:(?:an|der|des|of|in|bei|on|your|their|our|its|ihre[rsn]?|seine[rsn]?|unsere[rsn]?) ){0,2}(?:energie|zeit|strom|co2|emission\w*|time|energy|"
+    r"kosten|costs?|wasser|water|aufwand|effort|papier|paper)\b)"
+)
+COMMON_RULES: tuple[Rule, ...] = (
+    *PRICE_RULES,
+    Rule("discount", rx(
+        rf"(?<![\w%)])[-−–] ?{_PCT}(?! ?(?:weniger|less|fewer))",
+        rf"{_PCT} (?:\w+ ){{0,2}}?(?:\w*rabatt\w*|\w*nachlass\w*|skonto|ermäßigung\w*|discount\w*|"
+        r"günstiger|billiger|preiswerter|reduction)",
+        rf"{_PCT} off",
+        rf"(?:save|spare|spart|sparen sie|sie sparen|spar) (?:bis zu |up to |sogar |satte )?{_PCT}{_ENERGY}",
+        rf"{_PCT} (?:sparen|save|sparst)",
+        rf"(?:\w*rabatt\w*|discount|nachlass|ermäßigung) (?:von |of )?(?:bis zu |up to |satten? )?{_PCT}",
+        r"black friday", r"black week", r"cyber monday", r"cyber week",
+    )),
+)  # fmt: skip
+
+# --- German -------------------------------------------------------------------------------------------
+
+DE_RULES: tuple[Rule, ...] = (
+    Rule("discount", rx(r"\w*rabatt\w*", r"\w*gutschein\w*"), _not_topic_compound),
+    Rule("discount", rx( r"\w*preisnachlass\w*", r"skonto", r"schnäppchen\w*",
+        r"\w*ausverkauf\w*", r"schlussverkauf\w*", r"aktionscode\w*", r"promo-?codes?", r"coupons?",
+        r"(?:zum|zu) halben preis", r"halbe[nr]? preis(?:es)?", r"hälfte des preises", r"zwei zum preis von einem",
+        r"2 für 1", r"preissenkung\w*", r"reduzierte[nm]? preis\w*", r"preise (?:stark |radikal )?(?:reduziert|gesenkt)",
+        r"\d+ (?:monate?|wochen?|tage|jahre?) (?:lang )?(?:gratis|kostenlos|umsonst|geschenkt|frei)",
+        r"(?:erste[nrs]?|ersten) (?:monat|jahr|wochen?) (?:gratis|kostenlos|umsonst|geschenkt)",
+        r"(?:gratis|kostenlos|umsonst) dazu", r"sale", r"sale-\w+", r"\w+-sale",
+        r"(?:sommer|winter|frühjahrs|frühlings|herbst|oster|weihnachts|jahresend|mega|super|flash)sale",
+    )),
+    Rule("offer", rx(
+        r"\w*sonderangebot\w*", r"aktionspreis\w*", r"einführungspreis\w*", r"einführungsangebot\w*",
+        r"vorzugspreis\w*", r"frühbucher\w*", r"vorteilspreis\w*", r"sparpreis\w*", r"angebotspreis\w*",
+        r"sonderkondition\w*", r"kennenlern(?:angebot|preis|rabatt)\w*", r"jubiläumsangebot\w*", r"bestpreis\w*",
+        r"tiefpreis\w*", r"tiefstpreis\w*", r"preisvorteil\w*", r"preisaktion\w*", r"preiskracher\w*",
+        r"preishammer\w*", r"preisknaller\w*", r"kampfpreis\w*", r"schnäppchenpreis\w*", r"top-angebot\w*",
+        r"angebot\w* (?:\w+ ){0,3}?unterbreit\w*", r"unterbreit\w* (?:\w+ ){0,4}?angebot\w*",
+        r"(?:unverbindlich|individuell|persönlich|attraktiv|günstig|exklusiv|einmalig|speziell|passend|"
+        r"maßgeschneidert|besonder|unschlagbar|einzigartig)\w* (?:preis-?)?angebot\w*",
+        r"angebot (?:des|der) (?:monats|woche|tages|jahres)", r"angebot\w* anfordern", r"fordern sie (?:\w+ ){0,3}?angebot\w* an",
+        r"(?:monatlich|jederzeit|täglich) kündbar",
+    )),
+    Rule("offer", rx(r"sonderpreis\w*"), _not_in_honour_context),
+    Rule("call_to_buy", rx(
+        r"(?:jetzt|hier|sofort|direkt|gleich|heute|online|noch heute|einfach|bequem) (?:\w+ ){0,2}?(?:kaufen|bestellen|ordern|shoppen|erwerben)",
+        r"(?:kaufen|bestellen|ordern|erwerben|abonnieren|shoppen) sie",
+    ), _not_first_person),
+    Rule("call_to_buy", rx(
+        r"(?:jetzt|sofort|direkt|online) (?:\w+ ){0,2}?(?:buchen|abonnieren|upgraden|abschließen)",
+        r"buchen sie (?:\w+ ){0,2}?(?:jetzt|sofort|direkt|noch heute|online)",
+        r"(?:jetzt|schnell|sofort) zugreifen", r"greifen sie (?:jetzt |schnell |gleich |sofort )?zu",
+        r"in den warenkorb", r"zum warenkorb", r"zur kasse", r"zum (?:online-?)?shop", r"im (?:online-?)?shop",
+        r"in unserem (?:online-?)?shop", r"(?:online-?)?shop besuchen", r"besuchen sie unseren (?:online-?)?shop",
+        r"sichern sie sich(?! (?:\w+ ){0,4}?ab\b)(?! gegen)", r"jetzt sichern",
+        r"(?:lizenz|lizenzen|platz|plätze|ticket|tickets|rabatt|vorteil|preisvorteil|exemplar|zugang|paket|"
+        r"rabattcode|gutschein|sonderpreis|frühbucherpreis|restplatz|restplätze) (?:\w+ )?sichern",
+        r"jetzt (?:kostenlos )?(?:anmelden|registrieren|teilnehmen)",
+        r"melden sie sich (?:jetzt|gleich|hier|sofort|noch heute) (?:\w+ ){0,3}?an",
+        r"registrieren sie sich (?:jetzt|gleich|hier|sofort|noch heute)",
+        r"demo (?:vereinbaren|buchen|anfordern)", r"bestellung aufgeben", r"abo abschließen",
+        r"(?:lizenz|lizenzen|abo|abonnement) (?:jetzt )?(?:kaufen|erwerben|bestellen|abschließen)",
+        r"(?:kostenpflichtig|bezahlt)\w* (?:\w+ ){0,2}?(?:buchen|bestellen)",
+        r"jetzt (?:mitmachen|profitieren|zuschlagen|upgraden|wechseln)", r"profitieren sie jetzt",
+        r"profitieren sie von (?:unserem|unseren|diesem|diesen) (?:\w+ )?(?:angebot|preis|rabatt|konditionen)\w*",
+    )),
+    Rule("urgency", rx(
+        r"nur (?:noch )?heute", r"heute (?:noch )?letzte chance", r"letzte chance", r"allerletzte chance",
+        r"(?:nur )?solange (?:der )?vorrat reicht", r"solange (?:der )?vorrat",
+        r"nur (?:noch )?für (?:kurze|begrenzte) zeit", r"für kurze zeit (?:nur|gültig|verfügbar|erhältlich)",
+        r"zeitlich (?:begrenzt|befristet)\w*", r"befristet\w* (?:angebot|aktion)\w*",
+        r"angebot gilt", r"gilt nur (?:noch )?(?:bis|heute|solange|für kurze)", r"nur noch bis (?:heute|morgen|mitternacht)",
+        r"nur (?:noch )?(?:wenige|\d+|zwei|drei|vier|fünf) (?:freie )?(?:plätze|exemplare|lizenzen|tickets|stück|restplätze)",
+        r"restplätze", r"begrenzte (?:stückzahl|plätze|verfügbarkeit)", r"plätze sind (?:streng )?(?:begrenzt|limitiert)",
+        r"streng limitiert", r"limitierte\w* (?:angebot|auflage|aktion|plätze)\w*",
+        r"verpassen sie (?:\w+ ){0,3}?nicht", r"nicht verpassen!",
+        r"(?:angebot|chance|gelegenheit|rabatt|aktion|vorteil)\w* nicht verpassen",
+        r"(?:bevor|ehe) es zu spät ist", r"seien sie schnell", r"schnell sein", r"worauf warten sie",
+        r"jetzt oder nie", r"(?:angebot|aktion|rabatt|sale)\w* (?:endet|läuft) (?:\w+ )?(?:heute|morgen|bald|ab)",
+        r"countdown", r"last-minute-\w+",
+    )),
+    Rule("sales_claim", rx(
+        r"(?:jetzt|nun|ab sofort) noch (?:besser|günstiger|schneller|stärker|leistungsfähiger|einfacher|billiger)",
+        r"noch günstiger", r"neu und verbessert", r"(?:jetzt|ab sofort|ganz) neu(?: ?[!:]| im (?:shop|sortiment|"
+        r"programm|angebot|handel|store)| erhältlich| verfügbar| bei uns)",
+        r"(?<!ist\s)(?<!sind\s)(?<!was\s)(?:brand|nagel)?neu ?!", r"(?<!ist\s)(?<!sind\s)(?<!was\s)(?<!wer\s)neu ?:(?!\d)",
+        r"neu (?:im sortiment|eingetroffen|im shop)", r"\w*neuheit ?!",
+        r"unser(?:e|en|em|er|es)? (?:brand)?neu\w* (?:produkt|tool|software|lösung|app|plattform|version|funktion|"
+        r"feature|paket|tarif|service|kollektion|modell|sortiment|produktlinie)\w*",
+        r"unschlagbar\w*", r"konkurrenzlos günstig", r"(?:so )?günstig wie nie", r"spottbillig",
+        r"(?:bester|besten|günstigsten|niedrigsten|günstigster|niedrigster) preis\w*", r"preis-leistung\w*",
+        r"geld-zurück-garantie", r"zufriedenheitsgarantie", r"100 ?% zufriedenheit", r"risikofrei\w*",
+        r"risikolos\w*", r"ohne risiko", r"überzeugen sie sich (?:selbst|jetzt)", r"testsieger\w*",
+        r"exklusiv für sie",
+    )),
+    Rule("sales_claim", re.compile(r"(?<!\w)NEU(?![-.\w])")),  # the shouted claim, not the word "neu"
+    Rule("free_offer", rx(
+        r"(?:kostenlos|gratis|unverbindlich|risikofrei|risikolos|umsonst)\w* (?:\w+ )?(?:testen|ausprobieren|probieren)",
+        r"(?:kostenlos|gratis)\w* (?:testversion|testphase|probeabo|probemonat|testzugang|test|demo|erstberatung|"
+        r"beratung|probe|muster|zugabe|versand|lieferung|upgrade|lizenz|testmonat)\w*",
+        r"testversion\w*", r"probeabo\w*", r"probemonat\w*", r"versandkostenfrei\w*",
+        r"(?:keine|ohne) kreditkarte(?: erforderlich| nötig| notwendig)?", r"geschenk zu (?:ihrer|jeder) bestellung",
+        r"jetzt (?:kostenlos|gratis) (?:\w+ )?(?:testen|sichern|anfordern|starten)",
+    )),
+)  # fmt: skip
+
+# --- English ------------------------------------------------------------------------------------------
+
+EN_RULES: tuple[Rule, ...] = (
+    Rule("discount", rx(
+        r"coupons?(?: codes?)?", r"vouchers?(?: codes?)?", r"promo ?codes?", r"promotional codes?", r"discount codes?",
+        r"discount(?:s|ed)?(?! (?:cash flows?|rates?)\b)", r"bargains?", r"clearance", r"price cuts?", r"price drops?",
+        r"reduced prices?", r"half[- ]price", r"half off", r"at half the price", r"two for one", r"2[- ]for[- ]1",
+        r"buy one,? get one", r"bogo",
+        r"(?:flash|summer|winter|spring|autumn|fall|big|mega|huge|annual|holiday|christmas|year-end|end-of-season|"
+        r"clearance|anniversary|weekend|exclusive|members-only|private) sale",
+        r"on sale", r"sale (?:ends|now on|price|prices|starts)", r"for sale now",
+        r"\d+ (?:months?|weeks?|days?|years?) (?:for )?free", r"(?:first|1st) (?:month|year|weeks?) (?:is )?free",
+        r"free (?:months?|weeks?)",
+    )),
+    Rule("offer", rx(
+        r"special offers?", r"exclusive offers?", r"exclusive deals?", r"limited offers?",
+        r"introductory (?:offer|price|pricing|rate|discount)s?",
+        r"special (?:price|pricing|rate|deal|discount|conditions|terms)s?",
+        r"(?:best|great|amazing|unbeatable|incredible|hot|exclusive|special|sweet|fantastic|unique) deals?(?! of\b)",
+        r"deals? of the (?:day|week|month|year)", r"early[- ]bird (?:price|pricing|rate|discount|offer|ticket|special)s?",
+        r"loyalty discount", r"make you an? (?:\w+ )?offer", r"send you an? (?:\w+ )?(?:quote|offer|proposal)",
+        r"personali[sz]ed (?:offer|quote|deal)s?", r"tailored (?:offer|quote|deal)s?", r"non-binding (?:offer|quote)s?",
+        r"free quotes?", r"(?:get|request) (?:a|your) (?:free )?quote", r"bundle (?:price|deal|offer)s?",
+        r"(?:irresistible|unbeatable|attractive) (?:offer|price)s?", r"cancel any ?time",
+    )),
+    Rule("call_to_buy", rx(
+        r"buy (?:it |them |one |yours |now |today |online )?(?:now|today|here|online)", r"buy yours",
+        r"order (?:it |yours |online )?(?:now|today|here)", r"order yours", r"place (?:your|an) order",
+        r"(?:order|get|buy|grab|pre-?order) your (?:copy|copies|seat|seats|ticket|tickets|licen[cs]e|licen[cs]es)",
+    ), _not_first_person),
+    Rule("call_to_buy", rx(
+        r"shop (?:now|today|online now)", r"shop the (?:sale|collection|range)",
+        r"(?:visit|browse|check out) our (?:online )?(?:shop|store)", r"in our (?:online )?(?:shop|store)",
+        r"add (?:it )?to (?:your )?(?:cart|basket)", r"proceed to checkout", r"checkout now",
+        r"purchase (?:now|today|here|online)", r"purchase your", r"subscribe (?:now|today)",
+        r"sign up (?:now|today|here)", r"register (?:now|today)", r"enrol+ (?:now|today)",
+        r"book (?:now|today)", r"book your (?:seat|spot|place|ticket|tickets|copy|licen[cs]e)s?",
+        r"book (?:a |an |your )?(?:paid|premium) \w+", r"(?:paid|premium) (?:session|consultation|workshop|plan|tier)s?",
+        r"reserve your (?:seat|spot|place|ticket|copy|licen[cs]e)s?",
+        r"claim your (?:discount|offer|deal|licen[cs]e|seat|spot|free|copy|coupon|voucher|bonus|gift|code)\w*",
+        r"grab (?:your|yours|one|it)(?: now| today| here)?", r"secure your (?:seat|spot|place|licen[cs]e|discount|deal|copy|"
+        r"ticket|price|offer)s?", r"get (?:yours|it|one) (?:now|today)", r"get started (?:now|today)",
+        r"upgrade (?:now|today)", r"upgrade to (?:the )?(?:pro|premium|plus|business|enterprise)",
+        r"(?:request|book|schedule|get|arrange) (?:a |your )?(?:free |personal |live )?demo",
+        r"click here to (?:buy|order|purchase|subscribe|shop|claim|save)",
+        r"(?:buy|purchase) (?:a |the |our |your )?licen[cs]es?", r"pre-?order (?:now|today|yours)",
+    )),
+    Rule("urgency", rx(
+        r"today only", r"only today", r"(?:this|one) day only", r"limited[- ]time", r"for a limited time",
+        r"limited (?:availability|stock|spots|seats|places|supply|edition|quantities)", r"act (?:now|fast|quickly|today)",
+        r"(?<!no\s)(?<!a\s)(?<!to\s)(?<!any\s)(?<!the\s)hurry(?: up)?(?= ?[!,.:]| now| while| before)",
+        r"(?:don't|do not|dont) miss (?:out|this|it|the chance|your chance|this chance|this offer|this deal)",
+        r"last chance", r"final chance", r"while (?:supplies|stocks?) last",
+        r"(?:offer|sale|deal|discount|promotion|promo|price)s? (?:ends|expires|is valid until|valid until|valid through|"
+        r"only valid)", r"expires? (?:soon|tonight|today|at midnight)", r"ends (?:tonight|at midnight)",
+        r"only \d+ (?:seats|spots|places|licen[cs]es|copies|tickets|units|items) (?:left|remaining)",
+        r"(?:only )?(?:a )?(?:few|last) (?:seats|spots|places|tickets|copies|licen[cs]es) (?:left|remaining|available)",
+        r"before it's too late", r"before (?:it's|they're|its|theyre) gone", r"what are you waiting for",
+        r"now or never", r"time is running out", r"(?:running out|selling) fast", r"don't wait", r"don't delay",
+        r"(?:only )?(?:a few|\d+) hours left", r"last day to (?:order|buy|save|register|claim|book|shop)",
+        r"final hours", r"countdown", r"expiring soon",
+    )),
+    Rule("sales_claim", rx(
+        r"now (?:even )?(?:better|cheaper|faster|stronger)(?: than ever)?!?", r"new and improved", r"all-new",
+        r"(?<!what's\s)(?<!whats\s)(?<!what\sis\s)(?:brand[- ])?new ?!",
+        r"(?<!what's\s)(?<!whats\s)(?<!what\sis\s)new ?:(?!\d)",
+        r"new (?:arrivals?|in store|in stock|in our shop|in the shop)", r"just (?:arrived|landed) in (?:our )?(?:shop|store)",
+        r"introducing our", r"our (?:brand[- ])?new (?:product|tool|software|solution|app|platform|version|feature|"
+        r"package|plan|service|offering|collection|model|range|product line|subscription)s?",
+        r"unbeatable", r"best price\w*", r"lowest price\w*", r"(?:great|best|unbeatable) value(?: for money)?",
+        r"value for money", r"money[- ]back guarantee", r"satisfaction guaranteed", r"100 ?% satisfaction",
+        r"risk[- ]free", r"no risk", r"see for yourself", r"game[- ]changer", r"exclusively for you",
+        r"you (?:won't|will not) (?:want to )?miss", r"you (?:won't|will not) believe",
+    )),
+    Rule("sales_claim", re.compile(r"(?<!\w)NEW(?=\s*[!:]|\s+(?:IN|AT|FROM|ARRIVALS?|PRODUCTS?|RELEASE|FEATURES?|"
+                                   r"VERSION|EDITION|COLLECTION)\b)")),  # fmt: skip
+    Rule("free_offer", rx(
+        r"free trials?", r"trial for free", r"try (?:it |us |them |\w+ )?(?:for )?free", r"start (?:your |a )?free",
+        r"free for \d+ days", r"free demos?", r"free consultations?", r"free shipping", r"free delivery",
+        r"free gifts?", r"free upgrades?", r"free licen[cs]es?", r"no credit card(?: required| needed)?",
+        r"try (?:it )?risk[- ]free", r"get (?:it|one|yours) (?:for )?free", r"for free!", r"100 ?% free",
+        r"totally free", r"complimentary (?:trial|upgrade|month|licen[cs]e)s?", r"bonus gifts?",
+    )),
+)  # fmt: skip
+
+# --- links --------------------------------------------------------------------------------------------
+
+URL_RULES: tuple[Rule, ...] = (
+    Rule("shop_link", re.compile(
+        r"[?&;](?:coupon|coupon_?code|promo|promo_?code|promocode|voucher|gutschein|rabatt|rabattcode|discount|"
+        r"discount_?code|deal)=", re.IGNORECASE)),
+    Rule("shop_link", re.compile(
+        r"/(?:checkout|cart|basket|warenkorb|kasse|shop|store|buy|order|kaufen|bestellen|pricing|preise|"
+        r"angebot|angebote|sale|deals?|offers?|coupons?|gutscheine?|rabatt|aktion)(?=[/?#.;]|$)", re.IGNORECASE)),
+    Rule("shop_link", re.compile(
+        r"(?<=[/\-_])(?:jetzt[-_]kaufen|jetzt[-_]bestellen|buy[-_]now|order[-_]now|add[-_]to[-_]cart|"
+        r"black[-_]friday|cyber[-_]monday|sonderangebot\w*|special[-_]offer)(?=[/?#.\-_]|$)", re.IGNORECASE)),
+    Rule("shop_link", re.compile(r"(?<=//)(?:shop|store|checkout|buy|kasse)\.", re.IGNORECASE)),
+)
+
+
+def rules_for(language: str) -> tuple[Rule, ...]:
+    """The rules for a language: "de", "en" (also "de-AT", "en_GB"); both sets for anything else."""
+    lang = re.split(r"[-_]", (language or "").strip().lower(), maxsplit=1)[0]
+    if lang == "de":
+        return COMMON_RULES + DE_RULES
+    if lang == "en":
+        return COMMON_RULES + EN_RULES
+    return COMMON_RULES + DE_RULES + EN_RULES

@@ -1,0 +1,173 @@
+"""The offer guard: find prices, discounts, calls to buy and pushy B2C phrases in a text or HTML body.
+
+Prose and links are judged differently. URLs and e-mail addresses in the prose are blanked
+before the phrase rules run (a random unsubscribe token must not read as "sale"), and are
+checked by the link rules instead (`/checkout`, `?coupon=`), as are `href` targets in HTML.
+The guard fails closed: should a rule ever break, the text gets a finding rather than a pass.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from nurture.domain.guard.findings import GuardFinding
+from nurture.domain.guard.html_text import html_to_text
+from nurture.domain.guard.rules import URL_RULES, phrase_pattern, rules_for
+from nurture.domain.guard.text import LineIndex, MappedText, normalise
+
+_TRAILING_PUNCT = ".,;:!?)]}'\"»“”"
+_URL = re.compile(
+    r"(?:https?://|ftp://|www\.)[^\s<>\"'`]+"
+    r"|(?<![\w@.-])(?:[a-z0-9-]+\.)+(?:de|com|net|org|at|ch|eu|io|info|biz|shop|store|uk|us|co)"
+    r"(?:/[^\s<>\"'`]*)?(?![\w@-])",
+    re.IGNORECASE,
+)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+
+
+@dataclass(frozen=True)
+class _Hit:
+    start: int
+    end: int
+    rule: str
+
+
+@dataclass(frozen=True)
+class _Space:
+    """One text the rules run over: the prose of a message, or one link target."""
+
+    mapped: MappedText
+    prose: bool
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    for m in _EMAIL.finditer(text):
+        spans.append((m.start(), m.end()))
+    for m in _URL.finditer(text):
+        end = m.end()
+        while end > m.start() and text[end - 1] in _TRAILING_PUNCT:
+            end -= 1
+        if not any(s <= m.start() < e for s, e in spans):
+            spans.append((m.start(), end))
+    return sorted(spans)
+
+
+def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
+    chars = list(text)
+    for start, end in spans:
+        for k in range(start, end):
+            if chars[k] not in "\r\n":
+                chars[k] = " "
+    return "".join(chars)
+
+
+def _rule_hits(text: str, language: str) -> list[_Hit]:
+    hits: list[_Hit] = []
+    for rule in rules_for(language):
+        for m in rule.pattern.finditer(text):
+            if m.end() > m.start() and (rule.check is None or rule.check(text, m)):
+                hits.append(_Hit(m.start(), m.end(), rule.name))
+    return hits
+
+
+def _url_hits(text: str, start: int = 0, end: int | None = None) -> list[_Hit]:
+    stop = len(text) if end is None else end
+    segment = text[start:stop]
+    hits: list[_Hit] = []
+    for rule in URL_RULES:
+        for m in rule.pattern.finditer(segment):
+            hits.append(_Hit(start + m.start(), start + m.end(), rule.name))
+    return hits
+
+
+def _phrase_spans(text: str, patterns: Sequence[re.Pattern[str]]) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for p in patterns for m in p.finditer(text) if m.end() > m.start()]
+
+
+def _keep(hits: list[_Hit], allowed: Sequence[tuple[int, int]]) -> list[_Hit]:
+    """Drop hits inside an allowed phrase, and hits contained in a longer hit of the same text."""
+    hits = [h for h in hits if not any(s <= h.start and h.end <= e for s, e in allowed)]
+    hits.sort(key=lambda h: (h.start, -(h.end - h.start), h.rule))
+    kept: list[_Hit] = []
+    for h in hits:
+        if any(k.start <= h.start and h.end <= k.end for k in kept):
+            continue
+        kept.append(h)
+    return kept
+
+
+def _phrase(source: str, space: _Space, hit: _Hit, html: bool) -> str:
+    offsets = space.mapped.offsets
+    if html:
+        raw = space.mapped.text[hit.start : hit.end]
+    else:
+        raw = source[offsets[hit.start] : offsets[hit.end - 1] + 1]
+    return " ".join(raw.split()) if any(c.isspace() and c != " " for c in raw) else raw.strip()
+
+
+def _scan(
+    source: str, language: str, html: bool, extra: Sequence[str], allow: Sequence[str]
+) -> list[GuardFinding]:
+    if html:
+        parsed = html_to_text(source)
+        spaces = [_Space(normalise(parsed.text), True)] + [_Space(normalise(link), False) for link in parsed.links]
+    else:
+        spaces = [_Space(normalise(MappedText.identity(source)), True)]
+    extra_patterns = [p for p in map(phrase_pattern, extra) if p is not None]
+    allow_patterns = [p for p in map(phrase_pattern, allow) if p is not None]
+    lines = LineIndex(source)
+    found: dict[tuple[int, int, str, str], GuardFinding] = {}
+    for space in spaces:
+        text = space.mapped.text
+        if not text:
+            continue
+        hits: list[_Hit] = []
+        if space.prose:
+            links = _spans(text)
+            hits += _rule_hits(_blank(text, links), language)
+            for start, end in links:
+                hits += _url_hits(text, start, end)
+        else:
+            hits += _url_hits(text)
+        hits += [_Hit(s, e, "extra_phrase") for s, e in _phrase_spans(text, extra_patterns)]
+        for hit in _keep(hits, _phrase_spans(text, allow_patterns)):
+            line, col = lines.position(space.mapped.offsets[hit.start])
+            finding = GuardFinding(line, col, _phrase(source, space, hit, html), hit.rule)
+            found.setdefault((line, col, finding.phrase.casefold(), hit.rule), finding)
+    return sorted(found.values(), key=lambda f: (f.line, f.col, f.rule, f.phrase))
+
+
+def _phrase_list(value: object) -> list[str]:
+    """Configured phrases as a list of strings; a lone string counts as one phrase, junk as none."""
+    if isinstance(value, str):
+        return [value]
+    try:
+        return [v for v in value if isinstance(v, str)]  # type: ignore[attr-defined]
+    except TypeError:
+        return []
+
+
+def scan(
+    text: str,
+    language: str,
+    *,
+    html: bool = False,
+    extra_phrases: Sequence[str] = (),
+    allow_phrases: Sequence[str] = (),
+) -> list[GuardFinding]:
+    """Offer-guard findings for `text`, sorted by position; an empty list means the text is clean.
+
+    `language` picks the German or English rules (anything else: both). `extra_phrases` are
+    reported as "extra_phrase"; a finding lying inside an occurrence of an `allow_phrases`
+    entry is dropped. With `html=True` the visible text and link targets of an HTML body are
+    scanned and positions refer to the HTML source. Never raises.
+    """
+    try:
+        source = text if isinstance(text, str) else ("" if text is None else str(text))
+        lang = language if isinstance(language, str) else ""
+        return _scan(source, lang, bool(html), _phrase_list(extra_phrases), _phrase_list(allow_phrases))
+    except Exception as exc:  # noqa: BLE001 - a broken rule must block the message, not let it pass
+        return [GuardFinding(1, 1, f"text could not be checked ({type(exc).__name__})", "guard_error")]

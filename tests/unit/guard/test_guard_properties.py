@@ -1,0 +1,48 @@
+"""Property tests: the guard never raises and its findings always point into the scanned text."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nurture.domain.guard import scan, summarise
+from nurture.domain.guard.text import LineIndex
+
+WORDS = st.sampled_from(
+    ["Jetzt", "kaufen", "nur", "1.990", "EUR", "€", "$", "20", "%", "Rabatt", "neu", "!", ":", "NEU", "\n", "\r\n",
+     " ", "&amp;", "&#x26;", "<p>", "</p>", "<a href='/shop?coupon=1'>", "</a>", "<!--", "-->", "<script>", "ü",
+     "u\u0308", "\u00ad", "\u200b", "https://x.de/checkout", "Sonderangebot", "free", "trial", "-", ",-", "Mio.",
+     "ab", "per", "month", "Glückwunsch", "neuen", "Job", "\u202f", "ß", "ẞ", "İ", "\U0001F600", "\x00"]
+)  # fmt: skip
+TEXTS = st.one_of(st.text(), st.lists(WORDS, max_size=40).map("".join))
+LANGS = st.sampled_from(["de", "en", "", "fr", "DE", "en_US", "x-?"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(TEXTS, LANGS, st.booleans(), st.lists(st.text(max_size=12), max_size=3), st.lists(st.text(max_size=12), max_size=3))
+def test_scan_never_raises_and_findings_point_into_the_text(
+    text: str, language: str, html: bool, extra: list[str], allow: list[str]
+) -> None:
+    findings = scan(text, language, html=html, extra_phrases=extra, allow_phrases=allow)
+    assert findings == sorted(findings, key=lambda f: (f.line, f.col))
+    starts = LineIndex(text)._starts
+    for f in findings:
+        assert f.rule != "guard_error"
+        assert 1 <= f.line <= len(starts)
+        assert 1 <= f.col <= len(text) - starts[f.line - 1] + 1
+        assert f.phrase and "\n" not in f.phrase and "\r" not in f.phrase
+        assert str(f).startswith(f"{f.line}:{f.col}: ")
+    summary = summarise(findings)
+    assert summary.startswith("offer guard: ") and "\n" not in summary.replace("\r", "")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200))
+def test_a_known_offer_is_found_wherever_it_is_embedded(prefix: str) -> None:
+    text = prefix + "\n\nJetzt kaufen\n"
+    at = text.rindex("Jetzt kaufen")
+    line = len(re.split(r"\r\n|\r|\n", text[:at]))
+    findings = scan(text, "de")
+    assert any(f.rule == "call_to_buy" and f.line == line and f.col == 1 for f in findings)
