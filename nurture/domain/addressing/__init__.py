@@ -163,12 +163,11 @@ def _first_name(first: str) -> tuple[str, str | None]:
 def _last_name(tokens: list[str], raw: str) -> tuple[str, str | None, NeedsReview | None]:
     """Surname as printed: rank words removed (P3), particles kept (P1); a particle alone is refused."""
     rank: str | None = None
-    kept: list[str] = []
-    for token in tokens:
-        if len(tokens) > 1 and token.lower() in RANK_WORDS_FREE:
-            rank = RANK_WORDS_FREE[token.lower()]
-            continue
-        kept.append(token)
+    kept = list(tokens)
+    if len(kept) > 1 and kept[0].lower() in RANK_WORDS_FREE:
+        rank = RANK_WORDS_FREE[kept.pop(0).lower()]
+    if any(token.lower() in RANK_WORDS_FREE for token in kept[1:]):
+        return "", rank, refusals.misplaced_rank(raw)
     if not kept:
         return "", rank, None
     if all(particle_flags(kept)):  # case-insensitive: "von" or "VAN DER" alone is no surname

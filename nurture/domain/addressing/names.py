@@ -139,7 +139,10 @@ def recase(text: str) -> str:
             break
         if token.isupper():
             out[index] = _lower(token)
-    return unicodedata.normalize("NFC", " ".join(out))
+    result = " ".join(out)
+    if is_flat(result):  # "VAN DER a": lowering the particles left a flat name, so recase it
+        return recase(result)
+    return unicodedata.normalize("NFC", result)
 
 
 def clean_name(value: str | None) -> str:

@@ -125,7 +125,7 @@ def check_name_field(label: str, option: str, value: str) -> NeedsReview | None:
             )
     tokens = value.split(" ")
     first = tokens[0].lower()
-    if (label == "first name" or len(tokens) > 1) and (first in TITLE_WORDS_FIRST or _TITLE_PREFIX.match(first)):
+    if first in TITLE_WORDS_FIRST or _TITLE_PREFIX.match(first):
         return review(
             "title_in_name",
             f"The {label} {shown} starts with a title or form of address; move it to the title "
@@ -154,6 +154,14 @@ def ranked_nobility(where: str, word: str) -> NeedsReview:
         "ranked_nobility",
         f"The {where} contains the rank {quote(word)}; sources disagree on how to address ranked "
         f"nobility, so write this salutation by hand or change the record with `{EDIT}`.",
+    )
+
+
+def misplaced_rank(value: str) -> NeedsReview:
+    return review(
+        "misplaced_rank",
+        f"The last name {quote(value)} has Freiherr/Freifrau/Freiin somewhere other than at its start, "
+        f"so the surname cannot be told apart; correct it with `{EDIT} <contact> --last-name ...`.",
     )
 
 

@@ -36,6 +36,7 @@ from nurture.domain.addressing import AddressInput, NeedsReview, clean_name, dis
         ("   ", ""),
         ("Mül\x00ler", "Müller"),
         ("Anna\r\nMaria", "Anna Maria"),
+        ("VAN DER a", "van der A"),                # stays stable when cleaned twice
     ],
 )
 def test_clean_name(raw: str | None, expected: str) -> None:

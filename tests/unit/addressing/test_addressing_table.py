@@ -173,6 +173,7 @@ CASES: list[Case] = [
     de("P3-freiherr-in-title", "Sehr geehrter Herr von Stein,", "Karl", "von Stein", "male", "Freiherr"),
     de("P3-freiherr-neutral", "Guten Tag, Karl von Stein,", "Karl", "Freiherr von Stein", None),
     de("P3-freiherr-conflict", "review:gender_conflict", "Karla", "Freiherr von Stein", "female"),
+    de("P3-freiherr-not-at-start", "review:misplaced_rank", "Karl", "von Stein Freiherr", "male"),
     en("P3-freiherr-en", "Dear Mr von Stein,", "Karl", "Freiherr von Stein", "male"),
     # §2 I1/I2 informal: first name only, no title, no comma after Hallo (D2)
     de("I1-liebe", "Liebe Anna,", "Anna", "Müller", "female", formality="informal"),
@@ -369,7 +370,8 @@ CASES: list[Case] = [
     de("X-title-in-first-name", "review:title_in_name", "Dr. Anna", "Müller", "female"),
     de("X-title-in-last-name", "review:title_in_name", "Anna", "Dr. Müller", "female"),
     de("X-herr-as-first-name", "review:title_in_name", "Herr", "Müller", "male"),
-    de("X-herr-surname-ok", "Sehr geehrter Herr Herr,", "Hans", "Herr", "male"),
+    de("X-title-word-as-whole-last-name", "review:title_in_name", "Hans", "Herr", "male"),
+    de("X-dr-as-last-name", "review:title_in_name", "Hans", "DR", "male"),
     de("X-honorific-title-conflict", "review:gender_conflict", "Anna", "Müller", "female", "Herr"),
     de("X-bad-gender-value", "review:unknown_gender", "Anna", "Müller", "w"),
     de("X-bad-formality", "review:unknown_formality", "Anna", "Müller", "female", formality="casual"),
