@@ -17,6 +17,8 @@ _TAG = re.compile(r"""<(/?)([A-Za-z][A-Za-z0-9:-]*)((?:[^>"']|"[^"]*"|'[^']*')*)
 _DECLARATION = re.compile(r"<![^>]*>|<\?[^>]*>")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{0,31});?")
 _HREF = re.compile(r"""(?:^|\s)(?:href|action)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
+# A longer "tag" is treated as text; this bounds the work an unterminated quote can cause.
+_MAX_TAG = 4096
 # Content of these elements is never shown in a mail client's message view.
 _HIDDEN = frozenset({"script", "style", "head", "title", "template"})
 # Tags that do not break a word: "Ra<b>batt</b>" still reads "Rabatt".
@@ -88,7 +90,7 @@ def html_to_text(source: str) -> HtmlText:
         if decl:
             pos = decl.end()
             continue
-        tag = _TAG.match(source, lt)
+        tag = _TAG.match(source, lt, min(n, lt + _MAX_TAG))
         if tag is None:
             chars.append("<")
             offsets.append(lt)

@@ -79,16 +79,17 @@ def sentence(text: str, start: int, end: int, before: int = 140, after: int = 80
 
 # Words that make an amount or a percentage news about the contact, not a price.
 _NEWS = rx(
-    r"\w*finanzierung\w*", r"\w*invest\w*", r"\w*kapital\w*", r"eingesammelt", r"eingeworben",
-    r"sammel\w*", r"\w*umsatz\w*", r"\w*umsätze\w*", r"erlös\w*", r"\w*förder\w*", r"\w*spende\w*",
-    r"gespendet", r"spendet\w*", r"dotiert\w*", r"preisgeld\w*", r"auftragsvolumen", r"volumen",
-    r"bewertung", r"bewertet", r"serie", r"series", r"seed", r"\w*runde", r"(?:jahres)?gewinn(?:e|s)?",
-    r"übernahme\w*", r"übernommen", r"akquisition\w*", r"zuschlag", r"etat", r"stipendi\w*",
-    r"fonds", r"\w*wachstum\w*", r"gewachsen", r"wuchs", r"steiger\w*", r"plus", r"auszeichnung\w*",
-    r"raised?", r"raises", r"raising", r"fund\w*", r"round", r"capital", r"revenues?", r"turnover",
-    r"sales", r"valuation", r"valued", r"grants?", r"donat\w*", r"prize", r"awards?", r"awarded",
-    r"backed", r"acqui\w*", r"contract", r"worth", r"profits?", r"earnings", r"ebitda?", r"arr",
-    r"budgets?", r"endowment", r"scholarship", r"financ\w*", r"growth", r"grew", r"up", r"increase\w*",
+    r"\w*finanzierung\w*", r"invest(?:ment|ments|or|oren|ors|iert|ierte|ed|ition|itionen)", r"\w*kapital\w*",
+    r"eingesammelt", r"eingeworben", r"gesammelt", r"sammelt(?:e|en)?", r"\w*umsatz\w*", r"\w*umsätze\w*",
+    r"erlös\w*", r"förder(?:mittel|ung|ungen|summe|geld\w*|programm\w*|preis\w*)", r"\w*spende\w*",
+    r"gespendet", r"spendet\w*", r"dotiert\w*", r"preisgeld\w*", r"auftragsvolumen", r"bewertung", r"bewertet",
+    r"(?:serie|series)[- ]?[a-e]", r"seed", r"(?:finanzierungs|investitions|seed|wachstums)runde\w*",
+    r"(?:jahres)?gewinn(?:e|s)?", r"übernahme\w*", r"übernommen", r"akquisition\w*", r"zuschlag", r"etat",
+    r"stipendi\w*", r"fonds", r"auszeichnung\w*",
+    r"raised?", r"raises", r"raising", r"fund(?:s|ed|ing|raising)?", r"round", r"capital", r"revenues?", r"turnover",
+    r"sales", r"valuation", r"valued", r"grants?", r"donat\w*", r"prize", r"awards?", r"awarded", r"backed",
+    r"acqui(?:red|res|re|sition|sitions)", r"contract", r"profits?", r"earnings", r"ebitda?", r"arr", r"budgets?",
+    r"endowment", r"scholarship", r"financing", r"financed",
 )
 # Words that make an amount a price whatever else the sentence says.
 _BUYING = rx(
@@ -101,6 +102,7 @@ _BUYING = rx(
 _HONOUR = rx(
     r"gewonnen", r"gewinn\w*", r"verliehen", r"ausgezeichnet", r"jury", r"auszeichnung\w*",
     r"preisträger\w*", r"award\w*", r"won", r"winning", r"winner", r"honou?r\w*", r"glückwunsch\w*",
+    r"congrat\w*", r"gratul\w*",
 )
 _STRONG_ANCHOR = re.compile(
     expand(r"(?:für |for )?(?:nur|only|just|lediglich|statt|instead of|schon ab|bereits ab|starting at)\s*$"),
@@ -208,6 +210,8 @@ COMMON_RULES: tuple[Rule, ...] = (
         rf"{_PCT} (?:sparen|save|sparst)",
         rf"(?:\w*rabatt\w*|discount|nachlass|ermäßigung) (?:von |of )?(?:bis zu |up to |satten? )?{_PCT}",
         r"black friday", r"black week", r"cyber monday", r"cyber week",
+        r"(?:zum preis von|for the price of) (?:einer|einem|eins|eines|one|\d+)"
+        r"(?! ?(?:[.,]\d|mio|mrd|mill|milliard|tausend|thousand|bn\b|m\b|k\b))",
     )),
 )  # fmt: skip
 
@@ -218,7 +222,7 @@ DE_RULES: tuple[Rule, ...] = (
     Rule("discount", rx( r"\w*preisnachlass\w*", r"skonto", r"schnäppchen\w*",
         r"\w*ausverkauf\w*", r"schlussverkauf\w*", r"aktionscode\w*", r"promo-?codes?", r"coupons?",
         r"(?:zum|zu) halben preis", r"halbe[nr]? preis(?:es)?", r"hälfte des preises", r"zwei zum preis von einem",
-        r"2 für 1", r"preissenkung\w*", r"reduzierte[nm]? preis\w*", r"preise (?:stark |radikal )?(?:reduziert|gesenkt)",
+        r"2 für 1", r"preissenkung\w*", rf"{_PCT} auf (?:alles|alle\w*|ihre\w*|den gesamten|das gesamte|jede\w*)", r"reduzierte[nm]? preis\w*", r"preise (?:stark |radikal )?(?:reduziert|gesenkt)",
         r"\d+ (?:monate?|wochen?|tage|jahre?) (?:lang )?(?:gratis|kostenlos|umsonst|geschenkt|frei)",
         r"(?:erste[nrs]?|ersten) (?:monat|jahr|wochen?) (?:gratis|kostenlos|umsonst|geschenkt)",
         r"(?:gratis|kostenlos|umsonst) dazu", r"sale", r"sale-\w+", r"\w+-sale",
@@ -235,6 +239,10 @@ DE_RULES: tuple[Rule, ...] = (
         r"maßgeschneidert|besonder|unschlagbar|einzigartig)\w* (?:preis-?)?angebot\w*",
         r"angebot (?:des|der) (?:monats|woche|tages|jahres)", r"angebot\w* anfordern", r"fordern sie (?:\w+ ){0,3}?angebot\w* an",
         r"(?:monatlich|jederzeit|täglich) kündbar",
+        r"(?:top|sonder|vorzugs|spezial|exklusiv|best|vorteils)-?konditionen",
+        r"(?:attraktive|günstige|beste|besten|exklusive|besondere)n? konditionen",
+        r"(?:sonder|jubiläums|sommer|winter|weihnachts|oster|frühjahrs|herbst)aktion\w*", r"aktionsware\w*",
+        r"(?:geschenk|prämie|bonus|zugabe) (?:\w+ )?(?:gratis |kostenlos )?dazu",
     )),
     Rule("offer", rx(r"sonderpreis\w*"), _not_in_honour_context),
     Rule("call_to_buy", rx(
@@ -256,7 +264,9 @@ DE_RULES: tuple[Rule, ...] = (
         r"demo (?:vereinbaren|buchen|anfordern)", r"bestellung aufgeben", r"abo abschließen",
         r"(?:lizenz|lizenzen|abo|abonnement) (?:jetzt )?(?:kaufen|erwerben|bestellen|abschließen)",
         r"(?:kostenpflichtig|bezahlt)\w* (?:\w+ ){0,2}?(?:buchen|bestellen)",
-        r"jetzt (?:mitmachen|profitieren|zuschlagen|upgraden|wechseln)", r"profitieren sie jetzt",
+        r"jetzt (?:mitmachen|profitieren|zuschlagen|upgraden|wechseln)",
+        r"holen sie sich (?:jetzt |gleich |noch heute |schnell )?(?:ihr|ihre|ihren|den|die|das|einen|eine) (?:\w+ )?"
+        r"(?:exemplar|ticket|lizenz|rabatt|gutschein|vorteil|platz|zugang|paket|testversion|angebot|bonus)\w*", r"profitieren sie jetzt",
         r"profitieren sie von (?:unserem|unseren|diesem|diesen) (?:\w+ )?(?:angebot|preis|rabatt|konditionen)\w*",
     )),
     Rule("urgency", rx(
@@ -273,6 +283,9 @@ DE_RULES: tuple[Rule, ...] = (
         r"(?:bevor|ehe) es zu spät ist", r"seien sie schnell", r"schnell sein", r"worauf warten sie",
         r"jetzt oder nie", r"(?:angebot|aktion|rabatt|sale)\w* (?:endet|läuft) (?:\w+ )?(?:heute|morgen|bald|ab)",
         r"countdown", r"last-minute-\w+",
+        r"(?:aktion|angebot|rabatt|sale|sonderpreis|frühbucherpreis|preisaktion)\w* (?:endet|läuft|gilt)",
+        r"bei bestellung (?:bis|vor|innerhalb)", r"(?:bevor|ehe) (?:die )?preise (?:steigen|erhöht werden|anziehen)",
+        r"die ersten \d+ (?:anmeldungen|besteller\w*|kunden|käufer\w*|buchungen|teilnehmer\w*) (?:erhalten|bekommen|sparen)",
     )),
     Rule("sales_claim", rx(
         r"(?:jetzt|nun|ab sofort) noch (?:besser|günstiger|schneller|stärker|leistungsfähiger|einfacher|billiger)",
@@ -323,7 +336,11 @@ EN_RULES: tuple[Rule, ...] = (
         r"personali[sz]ed (?:offer|quote|deal)s?", r"tailored (?:offer|quote|deal)s?", r"non-binding (?:offer|quote)s?",
         r"free quotes?", r"(?:get|request) (?:a|your) (?:free )?quote", r"bundle (?:price|deal|offer)s?",
         r"(?:irresistible|unbeatable|attractive) (?:offer|price)s?", r"cancel any ?time",
+        r"exclusive (?:pricing|prices?|rates?|terms|discounts?)",
+        r"lock in (?:this|the|your|our|today's) (?:low )?(?:price|rate|discount|deal)s?",
     )),
+    Rule("offer", rx(r"(?:special|exclusive|limited|seasonal|holiday|partner|spring|summer|winter) promotions?"),
+         _not_in_honour_context),
     Rule("call_to_buy", rx(
         r"buy (?:it |them |one |yours |now |today |online )?(?:now|today|here|online)", r"buy yours",
         r"order (?:it |yours |online )?(?:now|today|here)", r"order yours", r"place (?:your|an) order",
@@ -359,7 +376,9 @@ EN_RULES: tuple[Rule, ...] = (
         r"before it's too late", r"before (?:it's|they're|its|theyre) gone", r"what are you waiting for",
         r"now or never", r"time is running out", r"(?:running out|selling) fast", r"don't wait", r"don't delay",
         r"(?:only )?(?:a few|\d+) hours left", r"last day to (?:order|buy|save|register|claim|book|shop)",
-        r"final hours", r"countdown", r"expiring soon",
+        r"final hours", r"countdown", r"expiring soon", r"be quick", r"be fast",
+        r"before (?:it|the price|prices) (?:goes|go|rises?) up",
+        r"the first \d+ (?:sign-?ups|buyers|customers|orders|registrations|subscribers) (?:get|receive|save)",
     )),
     Rule("sales_claim", rx(
         r"now (?:even )?(?:better|cheaper|faster|stronger)(?: than ever)?!?", r"new and improved", r"all-new",

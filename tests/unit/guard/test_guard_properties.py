@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -46,3 +47,14 @@ def test_a_known_offer_is_found_wherever_it_is_embedded(prefix: str) -> None:
     line = len(re.split(r"\r\n|\r|\n", text[:at]))
     findings = scan(text, "de")
     assert any(f.rule == "call_to_buy" and f.line == line and f.col == 1 for f in findings)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.sampled_from(["1", "a-", "www.", "x.", "a@b.", "<a href='", "&#", "Jetzt ", "€", "<!--"]))
+def test_pathological_input_is_scanned_in_reasonable_time(unit: str) -> None:
+    """Long runs of number, URL, address or tag fragments must not make a regex backtrack for ages."""
+    text = unit * (20000 // len(unit))
+    started = time.perf_counter()
+    scan(text, "de")
+    scan(text, "en", html=True)
+    assert time.perf_counter() - started < 5
