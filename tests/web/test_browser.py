@@ -104,7 +104,10 @@ def test_approve_a_message_and_see_it_leave_the_pending_list(page: Any, web_app:
     page.screenshot(path=str(artifacts / "queue.png"), full_page=True)
     page.click("text=Alles Gute, Frau Vogel")
     assert page.locator("h1").inner_text().startswith(f"Message {mid}")
+    assert "Gute" in page.frame_locator("iframe.preview").locator("body").inner_text()
     page.screenshot(path=str(artifacts / "message.png"), full_page=True)
+    # headless chromium leaves the sandboxed frame out of full-page shots; keep the preview on its own
+    page.locator("iframe.preview").screenshot(path=str(artifacts / "message-html.png"))
     page.click("#approve-form button[type=submit]")
     page.wait_for_url("**/queue")
     assert "Approved" in page.locator(".flash").first.inner_text()

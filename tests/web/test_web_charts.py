@@ -21,7 +21,8 @@ def test_heat_map_has_a_cell_per_day_coloured_by_count() -> None:
     assert by_day[busy.isoformat()] == (4, LEVELS[4])
     assert by_day["2026-12-01"][1] == LEVELS[1]
     assert by_day[(start + timedelta(days=1)).isoformat()] == (0, LEVELS[0])
-    assert "busiest day: 4" in svg and "Dec 2026" in svg and "Jan 2027" in svg
+    assert "busiest day: 4" in svg and "Dec 2026" in svg and "Jan 2027" in svg and "Feb 2027" in svg
+    assert "Nov 2026" not in svg  # one week of November: no label crammed in
 
 
 def test_levels() -> None:

@@ -69,6 +69,14 @@ def test_cookie_is_secure_over_https(web_app: Any) -> None:
     assert "Secure" in response.headers["set-cookie"]
 
 
+def test_cookie_is_secure_when_configured(factory: Any, db_url: str, tmp_path: Any, secrets_env: None) -> None:
+    app = build_app(tmp_path, db_url, {("web", "secure_cookies"): "true"})
+    with TestClient(create_app(app), follow_redirects=False) as c:
+        response = c.get("/login")
+    assert "Secure" in response.headers["set-cookie"]
+    app.engine.dispose()
+
+
 def test_wrong_password_is_refused(client: TestClient) -> None:
     page = client.get("/login")
     response = client.post("/login", data={"password": "guess", "csrf": csrf_of(page.text)})

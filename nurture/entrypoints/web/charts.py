@@ -44,15 +44,16 @@ def heat_map(counts: Mapping[date, int], start: date, end: date, label: str = "p
         if name:
             y = TOP + row * (CELL + GAP) + CELL - 3
             parts.append(f'<text x="0" y="{y}" fill="#57606a">{name}</text>')
-    month_seen: set[tuple[int, int]] = set()
+    months: list[tuple[int, date]] = []
     day = start
     while day <= end:
         col = (day - first).days // 7
         row = day.weekday()
         x, y = LEFT + col * (CELL + GAP), TOP + row * (CELL + GAP)
-        if (day.year, day.month) not in month_seen:
-            month_seen.add((day.year, day.month))
-            parts.append(f'<text x="{x}" y="{TOP - 8}" fill="#57606a">{day:%b %Y}</text>')
+        if not months or (months[-1][1].year, months[-1][1].month) != (day.year, day.month):
+            if months and x - months[-1][0] < 3 * (CELL + GAP):
+                months.pop()  # a month that shows only a few days loses its label rather than overlap the next
+            months.append((x, day))
         n = counts.get(day, 0)
         parts.append(
             f'<rect class="day" data-date="{day.isoformat()}" data-count="{n}" x="{x}" y="{y}" width="{CELL}" '
@@ -60,6 +61,7 @@ def heat_map(counts: Mapping[date, int], start: date, end: date, label: str = "p
             f"{escape(label)}</title></rect>"
         )
         day += timedelta(days=1)
+    parts += [f'<text x="{x}" y="{TOP - 8}" fill="#57606a">{d:%b %Y}</text>' for x, d in months]
     ly = TOP + 7 * (CELL + GAP) + 14
     parts.append(f'<text x="{LEFT}" y="{ly + 10}" fill="#57606a">less</text>')
     for i, colour in enumerate(LEVELS):
