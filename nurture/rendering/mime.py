@@ -21,12 +21,13 @@ subject collapse to spaces, and a malformed address raises :class:`HeaderInjecti
 
 from __future__ import annotations
 
+import base64
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from email import policy
-from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from typing import Protocol
@@ -177,32 +178,36 @@ def build_mail(mail: OutgoingMail, *, dkim: MessageSigner | None = None) -> Seri
     if not _MSGID_RE.fullmatch(mail.message_id or ""):
         raise HeaderInjection(f"invalid Message-ID {mail.message_id!r}")
 
-    out_policy = (policy.SMTPUTF8 if smtputf8 else policy.SMTP).clone(cte_type="7bit")
-    msg = EmailMessage(policy=out_policy)
-    msg["From"] = Address(clean_text(mail.from_name), from_local, from_domain)
-    msg["To"] = Address(clean_text(mail.to_name), to_local, to_domain)
+    head = [
+        _fold("From", _mailbox(mail.from_name, from_local, from_domain, smtputf8)),
+        _fold("To", _mailbox(mail.to_name, to_local, to_domain, smtputf8)),
+    ]
     if reply:
-        msg["Reply-To"] = Address("", reply[0], reply[1])
-    msg["Subject"] = clean_text(("[TEST] " if mail.test_banner else "") + mail.subject)
-    msg["Date"] = format_datetime(mail.date)
-    msg["Message-ID"] = mail.message_id
-    msg["MIME-Version"] = "1.0"
+        head.append(_fold("Reply-To", _mailbox("", reply[0], reply[1], smtputf8)))
+    subject = clean_text(("[TEST] " if mail.test_banner else "") + mail.subject)
+    head += [
+        _fold("Subject", _unstructured(subject, smtputf8)),
+        f"Date: {format_datetime(mail.date)}\r\n",
+        f"Message-ID: {mail.message_id}\r\n",
+        "MIME-Version: 1.0\r\n",
+    ]
     if mail.test_banner:
-        msg["X-Nurture-Test"] = "yes"
+        head.append("X-Nurture-Test: yes\r\n")
     for name, value in mail.extra_headers:
         if not _HEADER_NAME_RE.fullmatch(name) or name.lower() in _RESERVED_HEADERS:
             raise HeaderInjection(f"header name {name!r} is not allowed as an extra header")
-        msg[name] = clean_text(value)
+        head.append(_fold(name, _unstructured(clean_text(value), smtputf8)))
 
-    msg.set_content(_lines(mail.text), subtype="plain", charset="utf-8", cte="quoted-printable")
+    # Python only builds the MIME body; the top-level header fields above are written by hand.
+    body = EmailMessage(policy=policy.SMTP.clone(cte_type="7bit"))
+    body.set_content(_lines(mail.text), subtype="plain", charset="utf-8", cte="quoted-printable")
     if mail.html is not None:
-        msg.add_alternative(_lines(mail.html), subtype="html", charset="utf-8", cte="quoted-printable")
-        for part in msg.iter_parts():
-            del part["MIME-Version"]  # add_alternative copies it into the parts; it belongs on top only
+        body.add_alternative(_lines(mail.html), subtype="html", charset="utf-8", cte="quoted-printable")
+        for part in body.iter_parts():
+            del part["MIME-Version"]  # add_alternative copies it into the parts
+    del body["MIME-Version"]
 
-    data = msg.as_bytes()
-    at = data.index(b"\r\nMIME-Version: 1.0\r\n") + 2  # the top-level one comes first
-    data = data[:at] + _list_unsubscribe_lines(mail) + data[at:]
+    data = "".join(head).encode("utf-8") + _list_unsubscribe_lines(mail) + body.as_bytes()
     _check_wire_form(data, smtputf8)
     if dkim is not None:
         data = dkim.sign(data)
@@ -212,6 +217,96 @@ def build_mail(mail: OutgoingMail, *, dkim: MessageSigner | None = None) -> Seri
         recipients=(f"{to_local}@{to_domain}",),
         smtputf8=smtputf8,
     )
+
+
+# -- header writing ----------------------------------------------------------------------
+#
+# The stdlib folder is not used for header fields: it drops the space between an encoded-word
+# and the next word in a noticeable share of non-ASCII subjects, mangles display names with
+# quotes or parentheses, and emits 76-character encoded-words. The rules here are simple
+# enough to be exact: a run of words that needs encoding becomes base64 encoded-words of at
+# most 75 characters (RFC 2047 §2); folding happens only at spaces; lines stay within 78
+# characters where the words allow and always within 998. (Python's own address parser
+# wrongly keeps the space between two adjacent encoded-words of a display name; RFC 2047 §6.2
+# readers drop it, so a name is split across encoded-words only when it exceeds one.)
+
+_ATOM_ASCII = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+")
+_ATOM_UTF8 = re.compile(r"(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]|[^\x00-\x7f])+")
+_WORD_BYTES = 42  # 56 base64 characters: "=?utf-8?b?" + 56 + "?=" is 68, so "Reply-To: " + word <= 78
+_LONGEST_PLAIN = 66  # longer words are encoded too, so every line can stay within 78
+
+
+def _encoded_words(text: str) -> list[str]:
+    chunks: list[bytes] = []
+    chunk = b""
+    for char in text:
+        encoded = char.encode("utf-8")
+        if len(chunk) + len(encoded) > _WORD_BYTES:
+            chunks.append(chunk)
+            chunk = b""
+        chunk += encoded
+    chunks.append(chunk)
+    return [f"=?utf-8?b?{base64.b64encode(c).decode('ascii')}?=" for c in chunks if c]
+
+
+def _tokens(words: list[str], needs_encoding: Callable[[str], bool]) -> list[str]:
+    """Plain words stay; each run of words needing encoding becomes encoded-words (spaces inside)."""
+    tokens: list[str] = []
+    run: list[str] = []
+    for word in words + [""]:
+        if word and needs_encoding(word):
+            run.append(word)
+            continue
+        if run:
+            tokens += _encoded_words(" ".join(run))
+            run = []
+        if word:
+            tokens.append(word)
+    return tokens
+
+
+def _looks_encoded(word: str) -> bool:
+    return "=?" in word or len(word.encode("utf-8")) > _LONGEST_PLAIN
+
+
+def _unstructured(text: str, utf8: bool) -> list[str]:
+    words = text.split(" ") if text else []
+    return _tokens(words, lambda w: _looks_encoded(w) or (not utf8 and not w.isascii()))
+
+
+def _phrase(name: str, utf8: bool) -> list[str]:
+    if not name:
+        return []
+    atom = _ATOM_UTF8 if utf8 else _ATOM_ASCII
+    words = name.split(" ")
+    if all(atom.fullmatch(w) and not _looks_encoded(w) for w in words):
+        return words
+    if utf8 or name.isascii():
+        pieces = ('"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"').split(" ")
+        if not any(_looks_encoded(piece) for piece in pieces):
+            return pieces  # folding at these spaces is FWS inside the quoted-string
+    return _tokens(words, lambda w: not (_ATOM_ASCII.fullmatch(w) and not _looks_encoded(w)))
+
+
+def _mailbox(name: str, local: str, domain: str, utf8: bool) -> list[str]:
+    return [*_phrase(clean_text(name), utf8), f"<{local}@{domain}>"] if clean_text(name) else [f"{local}@{domain}"]
+
+
+def _fold(name: str, tokens: list[str]) -> str:
+    """``Name: tokens`` as one logical line, folded at the spaces between tokens.
+
+    Never right after the colon: Python's parser would then keep a leading space in the value.
+    """
+    lines: list[str] = []
+    line = f"{name}:"
+    for token in tokens:
+        if len(line) > len(name) + 1 and len((line + " " + token).encode("utf-8")) > 78:
+            lines.append(line)
+            line = " " + token
+        else:
+            line += " " + token
+    lines.append(line)
+    return "\r\n".join(lines) + "\r\n"
 
 
 def _lines(text: str) -> str:
