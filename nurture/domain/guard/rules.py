@@ -270,7 +270,10 @@ DE_RULES: tuple[Rule, ...] = (
         r"profitieren sie von (?:unserem|unseren|diesem|diesen) (?:\w+ )?(?:angebot|preis|rabatt|konditionen)\w*",
     )),
     Rule("urgency", rx(
-        r"nur (?:noch )?heute", r"heute (?:noch )?letzte chance", r"letzte chance", r"allerletzte chance",
+        r"nur (?:noch )?heute",
+        r"(?:aller)?letzte chance(?= ?[!:.\n]| ?$| (?:auf|für|zum|zur) (?:[\w-]+ ){0,2}?\w*(?:rabatt|preis|angebot|"
+        r"aktion|platz|plätze|ticket|lizenz|vorteil|sale|bonus|gutschein|kauf|bestellung|anmeldung)|, (?:\w+ ){0,6}?"
+        r"(?:zu sichern|zu kaufen|zu bestellen|zu buchen|anzumelden|zu sparen|zu profitieren|zuzugreifen))",
         r"(?:nur )?solange (?:der )?vorrat reicht", r"solange (?:der )?vorrat",
         r"nur (?:noch )?für (?:kurze|begrenzte) zeit", r"für kurze zeit (?:nur|gültig|verfügbar|erhältlich)",
         r"zeitlich (?:begrenzt|befristet)\w*", r"befristet\w* (?:angebot|aktion)\w*",
@@ -368,7 +371,10 @@ EN_RULES: tuple[Rule, ...] = (
         r"limited (?:availability|stock|spots|seats|places|supply|edition|quantities)", r"act (?:now|fast|quickly|today)",
         r"(?<!no\s)(?<!a\s)(?<!to\s)(?<!any\s)(?<!the\s)hurry(?: up)?(?= ?[!,.:]| now| while| before)",
         r"(?:don't|do not|dont) miss (?:out|this|it|the chance|your chance|this chance|this offer|this deal)",
-        r"last chance", r"final chance", r"while (?:supplies|stocks?) last",
+        r"(?:last|final) chance(?= ?[!:.\n]| ?$| (?:to|for|on|at) (?:[\w-]+ ){0,2}?(?:buy|order|purchase|save|register|"
+        r"book|get|grab|claim|sign|secure|join|enrol\w*|benefit|profit|shop|subscribe|upgrade|discount\w*|offer\w*|"
+        r"deals?|price\w*|sale|savings|seats?|spots?|tickets?|licen[cs]es?))",
+        r"while (?:supplies|stocks?) last",
         r"(?:offer|sale|deal|discount|promotion|promo|price)s? (?:ends|expires|is valid until|valid until|valid through|"
         r"only valid)", r"expires? (?:soon|tonight|today|at midnight)", r"ends (?:tonight|at midnight)",
         r"only \d+ (?:seats|spots|places|licen[cs]es|copies|tickets|units|items) (?:left|remaining)",
