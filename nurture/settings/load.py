@@ -8,6 +8,7 @@ value from the environment is located by the variable's name instead.
 
 from __future__ import annotations
 
+import difflib
 import json
 import os
 import re
@@ -116,8 +117,15 @@ def _known(names: Any) -> str:
     return ", ".join(names)
 
 
+def _did_you_mean(name: str, known: Any, shown: str = '"{}"') -> str:
+    by_lower = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=1, cutoff=0.6)
+    return f" (did you mean {shown.format(by_lower[close[0]])}?)" if close else ""
+
+
 def _unknown_key_message(section: str, key: str, known: list[str]) -> str:
-    message = f'[{section}] unknown key "{key}"; check the spelling (known keys: {_known(known)})'
+    hint = _did_you_mean(key, known)
+    message = f'[{section}] unknown key "{key}"{hint}; check the spelling (known keys: {_known(known)})'
     if any(word in key.lower() for word in SECRET_LIKE):
         message += (". A secret is never a key of its own: put it in the environment variable "
                     "that the section's *_env key names")
@@ -132,7 +140,8 @@ def _apply_environment(data: dict[str, Any], environ: Mapping[str, str], out: _C
         section_part, _, key_part = name[len(ENV_PREFIX) :].partition(ENV_DELIMITER)
         section = section_part.lower()
         if section not in SECTIONS:
-            out.add(Location(name), f'unknown section "{section_part}"; check the spelling '
+            hint = _did_you_mean(section_part, SECTIONS)
+            out.add(Location(name), f'unknown section "{section_part}"{hint}; check the spelling '
                                     f"(known sections: {_known(SECTIONS)})")  # fmt: skip
             continue
         fields = list(SECTIONS[section].model_fields)
@@ -153,7 +162,8 @@ def _drop_unknown(data: dict[str, Any], out: _Collector) -> None:
         value = data[section]
         if section not in SECTIONS:
             if isinstance(value, dict):
-                message = f"unknown section [{section}]; check the spelling (known sections: {_known(SECTIONS)})"
+                hint = _did_you_mean(section, SECTIONS, "[{}]")
+                message = f"unknown section [{section}]{hint}; check the spelling (known sections: {_known(SECTIONS)})"
             else:
                 message = (f"{section} = {toml_literal(value)} is outside any section; move it below "
                            f"the [section] it belongs to (sections: {_known(SECTIONS)})")  # fmt: skip
@@ -269,7 +279,7 @@ def check_settings(path: Path | str, environ: Mapping[str, str] | None = None) -
     _apply_environment(data, env, out)
     model = _validate(data, out)
     if model is None or out.problems:
-        return None, out.problems
+        return None, sorted(out.problems, key=_reading_order)
     secrets = _check_secret_files(model, env, out)
     if out.problems:
         return None, out.problems
@@ -282,6 +292,11 @@ def check_settings(path: Path | str, environ: Mapping[str, str] | None = None) -
         _secrets=secrets,
     )
     return settings, []
+
+
+def _reading_order(problem: Problem) -> tuple[bool, int]:
+    """File problems from top to bottom, then those of environment variables (which have no line)."""
+    return problem.location.line is None, problem.location.line or 0
 
 
 def load_settings(path: Path | str, environ: Mapping[str, str] | None = None) -> Settings:

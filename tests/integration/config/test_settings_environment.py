@@ -64,8 +64,8 @@ def test_bad_override_is_located_at_the_variable() -> None:
 def test_unknown_override_names_are_problems() -> None:
     _, problems = check_settings(SHIPPED, environ={"NURTURE_SMPT__PORT": "25", "NURTURE_SMTP__PROT": "25"})
     shown = sorted(str(p) for p in problems)
-    assert shown[0].startswith('NURTURE_SMPT__PORT: unknown section "SMPT"; check the spelling (known sections: general,')
-    assert shown[1].startswith('NURTURE_SMTP__PROT: [smtp] unknown key "PROT"; check the spelling (known keys: host, port,')
+    assert shown[0].startswith('NURTURE_SMPT__PORT: unknown section "SMPT" (did you mean "smtp"?); check the spelling (known sections: general,')
+    assert shown[1].startswith('NURTURE_SMTP__PROT: [smtp] unknown key "PROT" (did you mean "port"?); check the spelling (known keys: host, port,')
 
 
 def test_other_nurture_variables_are_not_overrides() -> None:
@@ -133,3 +133,12 @@ def test_secrets_never_appear_in_repr_or_str(tmp_path: Path) -> None:
     for shown in (repr(settings), str(settings), f"{settings}", repr(settings.smtp), repr(settings.web)):
         assert SECRET not in shown
         assert "Settings(" in shown or "password_env" in shown or "bind" in shown
+
+
+def test_a_secret_given_as_an_override_is_refused_without_showing_it() -> None:
+    _, problems = check_settings(SHIPPED, environ={"NURTURE_SMTP__PASSWORD": SECRET})
+    assert len(problems) == 1
+    shown = str(problems[0])
+    assert shown.startswith('NURTURE_SMTP__PASSWORD: [smtp] unknown key "PASSWORD"')
+    assert "environment variable that the section's *_env key names" in shown
+    assert SECRET not in shown

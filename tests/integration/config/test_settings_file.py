@@ -196,8 +196,8 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     a_line, tz_line, lang_line = (line_of(text, 'A = "3 weeks"'), line_of(text, 'timezone = "Berlin"'),
                                   line_of(text, 'language = "deutsch"'))
     expected = {
-        f'{path}:{line_of(text, "[smpt]")}: unknown section [smpt]; check the spelling (known sections: {sections})',
-        f'{path}:{line_of(text, "prot = 1025")}: [smtp] unknown key "prot"; check the spelling (known keys: {smtp_keys})',
+        f'{path}:{line_of(text, "[smpt]")}: unknown section [smpt] (did you mean [smtp]?); check the spelling (known sections: {sections})',
+        f'{path}:{line_of(text, "prot = 1025")}: [smtp] unknown key "prot" (did you mean "port"?); check the spelling (known keys: {smtp_keys})',
         f'{path}:{a_line}: [cadence] A = "3 weeks" is not a duration; write it like 21d',
         f'{path}:{tz_line}: [general] timezone = "Berlin" is not a time zone; '
         'write an IANA name like "Europe/Berlin"',
@@ -205,6 +205,8 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
         'write one of "de", "en"',
     }
     assert set(shown) == expected
+    lines = [p.location.line for p in caught.value.problems]
+    assert lines == sorted(lines), "problems are listed from the top of the file down"
     assert str(caught.value) == "\n".join(shown)
 
 
