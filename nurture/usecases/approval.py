@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from nurture.adapters.db.contact_store import to_view
@@ -84,7 +84,9 @@ class ApprovalDesk:
             if composed.status != "pending":
                 raise InvalidTransition(f"message {mid} with that note is not approved: {composed.reason}")
             values.update(subject=composed.subject, text=composed.text, html=composed.html,
-                          note=note.strip(), template=composed.template, raw=None)
+                          template=composed.template, raw=None)
+            # The personal line is a column of its own; `move`'s `note` is the audit entry.
+            session.execute(update(Message).where(Message.id == mid).values(note=note.strip()))
         store.move(
             row, "approved", actor, now, note=note,
             approved_by=actor, approved_at=now, reason=None,

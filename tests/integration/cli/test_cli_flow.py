@@ -101,10 +101,10 @@ def test_approving_a_review_message_is_refused(nurture) -> None:
     result = nurture("approve", str(review[0]["id"]), ok=False)
     assert result.exit_code == 1
     assert "review" in result.output + result.stderr
-    nurture("contacts", "edit", "test.test@example.de", "--first-name", "Tobias", "--last-name", "Tester")
+    nurture("contacts", "edit", "test.test@example.de", "--first-name", "Tobias", "--last-name", "Brandt")
     moved = nurture.json("show", str(review[0]["id"]))
     assert moved["status"] == "pending"
-    assert moved["text"].startswith("Sehr geehrter Herr Tester,")
+    assert moved["text"].startswith("Sehr geehrter Herr Brandt,")
 
 
 def test_reject_and_unsubscribe(nurture) -> None:
