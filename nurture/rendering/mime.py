@@ -10,8 +10,10 @@ for a sender and are corrected here:
 * Under ``policy.SMTP`` a non-ASCII local part is silently written as encoded-words inside the
   address, which is undeliverable; such a mail is built with ``policy.SMTPUTF8`` and flagged,
   so the transport can insist on the server's SMTPUTF8 support.
-* ``List-Unsubscribe`` would be folded into encoded-words once a URI is long, which destroys
-  it; the header is therefore written by hand, one URI per line.
+* The stdlib header folder loses the space after an encoded-word in many non-ASCII subjects,
+  mangles display names with quotes or parentheses, exceeds the 75-character encoded-word
+  limit and folds a long ``List-Unsubscribe`` URI into encoded-words (destroying it). The
+  top-level header fields are therefore written here; Python only builds the MIME body.
 * Short UTF-8 bodies default to 8bit; bodies are quoted-printable so the message is 7-bit
   clean without relying on 8BITMIME.
 
