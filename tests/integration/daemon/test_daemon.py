@@ -52,6 +52,7 @@ def daemon_env(db_url: str, port: int) -> dict[str, str]:
         "NURTURE_SCHEDULE__MAINTENANCE_EVERY": "1s",
         "NURTURE_SECRET_KEY": "test-secret-key-0123456789abcdef",
         "NURTURE_NOW": "2026-11-23T10:00:00+01:00",
+        "NURTURE_SCHEDULE__DIGEST_TO": "[]",
     }
 
 
