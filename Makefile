@@ -15,6 +15,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PYTHON) -m ruff check .
+	lint-imports
 	$(PYTHON) -m pytest
 
 bench: $(STAMP)
