@@ -15,7 +15,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(PYTHON) -m ruff check .
-	lint-imports
+	$(PYTHON) -c "import sys, importlinter.cli as c; sys.exit(c.lint_imports())"
 	$(PYTHON) -m pytest
 
 bench: $(STAMP)
