@@ -54,6 +54,7 @@ class SendSummary:
         return {
             "sent": self.sent, "retry": self.retry, "failed": self.failed, "uncertain": self.uncertain,
             "skipped": self.skipped, "requeued": self.requeued, "seconds": round(self.seconds, 3),
+            **({"errors": self.errors} if self.errors else {}),
         }  # fmt: skip
 
 
@@ -72,9 +73,12 @@ class Dispatcher:
     rng: random.Random = field(default_factory=random.Random)
     stopping: asyncio.Event = field(default_factory=asyncio.Event)
     progress: Callable[[SendSummary], None] | None = None
+    # Set when the relay asks us to back off (421, TLS or AUTH trouble): no new claims this run.
+    relay_paused: bool = False
 
     async def run_once(self, limit: int | None = None) -> SendSummary:
         """Send what is due now, with `concurrency` connections, then return."""
+        self.relay_paused = False
         summary = SendSummary()
         started = time.perf_counter()
         budget = [limit if limit is not None else -1]
@@ -85,7 +89,7 @@ class Dispatcher:
     async def _worker(self, summary: SendSummary, budget: list[int]) -> None:
         transport: Transport | None = None
         try:
-            while not self.stopping.is_set() and budget[0] != 0:
+            while not self.stopping.is_set() and not self.relay_paused and budget[0] != 0:
                 budget[0] -= 1
                 mid = await asyncio.to_thread(self._claim)
                 if mid is None:
@@ -137,6 +141,9 @@ class Dispatcher:
         except Exception as exc:  # a bug in the transport must not lose the message
             result = DeliveryResult(Outcome.UNCERTAIN, None, f"unexpected error: {exc!r}")
         await asyncio.to_thread(self._record, mid, started, result, summary)
+        if result.pause_relay:
+            self.relay_paused = True
+            summary.errors.append(f"relay asked to pause: {result.code or ''} {result.text}".strip())
 
     def _record(self, mid: int, started: datetime, result: DeliveryResult, summary: SendSummary) -> None:
         with self.factory() as session, session.begin():

@@ -109,14 +109,12 @@ def show(message_id: int, send_test: str | None) -> None:
         parsed = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
         headers = {k: str(v) for k, v in parsed.items()}
     if send_test and test_mail is not None:
-        from nurture.adapters.smtp import SmtpTransport
         from nurture.outbox.policy import Outcome
 
         result = asyncio.run(_send_one(app, build_mail(test_mail, dkim=app.dkim())))
         if result.outcome is not Outcome.SENT:
             fail(f"test mail to {send_test} not sent: {result.code or ''} {result.text}".replace("  ", " "))
         click.echo(f"test mail sent to {send_test}; message {message_id} stays {row.status}", err=True)
-        _ = SmtpTransport
     if opts().json:
         emit_json({**data, "headers": headers})
         return

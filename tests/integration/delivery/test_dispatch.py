@@ -129,3 +129,19 @@ async def test_expired_greeting_is_never_sent_late(db_url, smtp):
     with app.factory() as session, session.begin():
         assert MessageStore(session).expire_missed(app.now()) == [mid]
     assert statuses(app, [mid])[mid].status == "expired"
+
+
+async def test_relay_asking_to_back_off_stops_the_run(db_url, smtp):
+    handler, port = smtp
+    app = make_app(db_url, port, NURTURE_SMTP__CONCURRENCY="1")
+    ids = approved_messages(app, 5)
+    handler.rcpt.append("421 4.7.0 too many messages, slow down")
+    summary = await app.dispatcher("w1").run_once()
+    assert summary.retry == 1 and summary.sent == 0 and not handler.received
+    assert summary.errors and "421" in summary.errors[0]
+    rows = statuses(app, ids)
+    assert {m.status for m in rows.values()} == {"approved"}
+    assert sum(m.attempts for m in rows.values()) == 1
+    app.clock.advance(timedelta(hours=7))
+    later = await app.dispatcher("w1").run_once()
+    assert later.sent == 5 and len(handler.received) == 5
