@@ -50,6 +50,8 @@ def import_(path: Path, fmt: str, dry_run: bool) -> None:
     progress.done()
     if opts().json:
         emit_json({"path": str(path), "format": reader.format, "dry_run": dry_run, **summary.as_dict()})
+        if summary.rejected:
+            raise SystemExit(1)
         return
     for problem in summary.problems:
         click.echo(f"{path}:{problem.row}: {problem.message}", err=True)
@@ -61,6 +63,10 @@ def import_(path: Path, fmt: str, dry_run: bool) -> None:
         f"{summary.rejected} rejected ({reader.format})"
         + (f"; {summary.job_changes} job change(s) recorded" if summary.job_changes else "")
     )
+    if summary.rejected:
+        click.echo(f"{summary.rejected} row(s) rejected: fix them in {path} and import again (good rows are in)",
+                   err=True)  # fmt: skip
+        raise SystemExit(1)
 
 
 @cli.group()
