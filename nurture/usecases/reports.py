@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from nurture.adapters.db.tables import Contact, Message, Touch
+from nurture.domain.birthdays import birthday_date
 from nurture.domain.vocabulary import MAILABLE_CONSENTS
 
 PLANNED = ("pending", "approved", "review", "blocked", "sending")
@@ -67,50 +68,73 @@ class CoverageRow:
     contact_id: int
     name: str
     tier: str
-    touches: int
-    target: int
+    done: int
     planned: int
-    last_touch: datetime | None
+    target: int
+    next_occasion: str | None
 
     @property
     def neglected(self) -> bool:
-        return self.touches + self.planned < self.target
+        return self.done + self.planned < self.target
 
 
-def coverage(session: Session, now: datetime, cadence: Mapping[str, timedelta], days: int = 365) -> list[CoverageRow]:
-    """Touches in the last `days` (sent messages and recorded touches) against the tier's target."""
-    since = now - timedelta(days=days)
+def next_occasion(contact: Contact, today: date) -> str | None:
+    """The next birthday or work anniversary that could reach a neglected contact."""
+    found: list[tuple[date, str]] = []
+    for label, value in (("birthday", birthday_date(contact.birthday)), ("work_anniversary", contact.started_on)):
+        if value is None:
+            continue
+        for year in (today.year, today.year + 1):
+            day = value.replace(year=year, day=28) if (value.month, value.day) == (2, 29) and year % 4 else \
+                value.replace(year=year)  # fmt: skip
+            if day >= today:
+                found.append((day, label))
+                break
+    if not found:
+        return None
+    day, label = min(found)
+    return f"{label} on {day.isoformat()}"
+
+
+def coverage(session: Session, now: datetime, cadence: Mapping[str, timedelta], days: int = 90) -> list[CoverageRow]:
+    """Touches done in the last `days` and planned in the next `days`, against the tier's target."""
+    since, until = now - timedelta(days=days), now + timedelta(days=days)
     sent = dict(session.execute(
         select(Message.contact_id, func.count()).where(Message.status == "sent", Message.sent_at >= since)
         .group_by(Message.contact_id)
     ).all())  # fmt: skip
     manual = dict(session.execute(
-        select(Touch.contact_id, func.count()).where(Touch.at >= since).group_by(Touch.contact_id)
+        select(Touch.contact_id, func.count()).where(Touch.at >= since, Touch.source != "nurture")
+        .group_by(Touch.contact_id)
     ).all())  # fmt: skip
     planned = dict(session.execute(
-        select(Message.contact_id, func.count()).where(Message.status.in_(PLANNED)).group_by(Message.contact_id)
+        select(Message.contact_id, func.count())
+        .where(Message.status.in_(PLANNED), Message.send_at <= until).group_by(Message.contact_id)
     ).all())  # fmt: skip
     rows = []
     contacts = session.scalars(
         select(Contact).where(Contact.consent.in_(MAILABLE_CONSENTS), Contact.unsubscribed.is_(False),
                               Contact.bounced.is_(False)).order_by(Contact.tier, Contact.id)
     )  # fmt: skip
+    today = now.date()
     for c in contacts:
         gap = cadence.get(c.tier) or timedelta(days=90)
-        target = max(1, round(timedelta(days=days) / gap))
-        # Within the first year a contact can only be expected to have had its share so far.
-        known = min(days, max(1, (now - c.created_at).days))
-        target = max(1, round(target * known / days))
-        rows.append(CoverageRow(c.id, " ".join(x for x in (c.first_name, c.last_name) if x) or c.email, c.tier,
-                                sent.get(c.id, 0) + manual.get(c.id, 0), target, planned.get(c.id, 0),
-                                c.last_touch_at))  # fmt: skip
+        target = max(1, round(2 * timedelta(days=days) / gap))  # the window looks back and ahead
+        rows.append(CoverageRow(c.id, " ".join(x for x in (c.first_name, c.last_name) if x) or (c.email or ""),
+                                c.tier, sent.get(c.id, 0) + manual.get(c.id, 0), planned.get(c.id, 0), target,
+                                next_occasion(c, today)))  # fmt: skip
     return rows
 
 
 def coverage_by_tier(rows: list[CoverageRow]) -> dict[str, dict[str, int]]:
-    result: dict[str, dict[str, int]] = defaultdict(lambda: {"contacts": 0, "covered": 0, "neglected": 0})
+    result: dict[str, dict[str, int]] = defaultdict(
+        lambda: {"contacts": 0, "target": 0, "done": 0, "planned": 0, "neglected": 0}
+    )
     for r in rows:
         t = result[r.tier]
         t["contacts"] += 1
-        t["neglected" if r.neglected else "covered"] += 1
+        t["target"] += r.target
+        t["done"] += r.done
+        t["planned"] += r.planned
+        t["neglected"] += int(r.neglected)
     return dict(sorted(result.items()))

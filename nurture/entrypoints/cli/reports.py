@@ -38,7 +38,8 @@ def report_plan(months: int, ics_path: Path | None) -> None:
     for entry in plan:
         click.echo(f"{entry['name']} ({entry['tier']}, {entry['email']})")
         for t in entry["touches"]:
-            click.echo(f"    {t['send_at'][:16]}  {t['occasion']:<16} {t['status']:<8} #{t['message_id']}")
+            click.echo(f"    {t['send_at'][:16]}  {t['occasion']:<16} {t['status']:<8} #{t['message_id']:<6} "
+                       f"{t['subject']}")
     if not plan:
         click.echo("nothing planned; run `nurture plan` first", err=True)
 
@@ -57,15 +58,19 @@ def report_coverage() -> None:
     neglected = [r for r in rows if r.neglected]
     if opts().json:
         emit_json({
+            "window_days": 90,
             "tiers": tiers,
-            "neglected": [{"contact_id": r.contact_id, "name": r.name, "tier": r.tier, "touches": r.touches,
-                           "planned": r.planned, "target": r.target} for r in neglected],
+            "neglected": [{"contact_id": r.contact_id, "name": r.name, "tier": r.tier, "done": r.done,
+                           "planned": r.planned, "target": r.target, "next_occasion": r.next_occasion}
+                          for r in neglected],
         })  # fmt: skip
         return
+    click.echo("tier  contacts  target  done (last 90 days)  planned (next 90 days)  neglected")
     for tier, t in tiers.items():
-        click.echo(f"tier {tier}: {t['contacts']} contacts, {t['covered']} on target, {t['neglected']} neglected")
+        click.echo(f"{tier:<5} {t['contacts']:>8} {t['target']:>7} {t['done']:>20} {t['planned']:>23} {t['neglected']:>10}")
     if neglected:
-        click.echo("\nneglected (touches + planned < target over the last year):")
+        click.echo("\nneglected contacts (done + planned below target):")
         for r in neglected:
-            click.echo(f"  {r.contact_id:>5} {r.name:<30} tier {r.tier}: {r.touches} touched + {r.planned} planned "
-                       f"of {r.target}")  # fmt: skip
+            hint = r.next_occasion or "no birthday or anniversary known: add an event or a touch"
+            click.echo(f"  {r.contact_id:>5} {r.name:<30} tier {r.tier}: {r.done} done + {r.planned} planned "
+                       f"of {r.target}; next: {hint}")  # fmt: skip
