@@ -59,6 +59,7 @@ class Daemon:
         self._dispatcher: Any = None
         self._web_task: asyncio.Task[None] | None = None
         self._busy: set[asyncio.Task[Any]] = set()
+        self._reloading = asyncio.Lock()
 
     # -- jobs ------------------------------------------------------------------------------
     async def plan_job(self) -> None:
@@ -158,12 +159,25 @@ class Daemon:
 
     # -- reload ----------------------------------------------------------------------------
     async def watch_job(self) -> None:
-        mtime = await asyncio.to_thread(watched_mtime, self.app)
-        if mtime != self._mtime:
-            self._mtime = mtime
-            await self.reload("a file changed")
+        if self.stopping.is_set() or self._reloading.locked():
+            return
+        try:
+            mtime = await asyncio.to_thread(watched_mtime, self.app)
+            if mtime != self._mtime:
+                await self.reload("a file changed")
+        except asyncio.CancelledError:
+            return
 
     async def reload(self, why: str) -> bool:
+        """Validate the files as `nurture check` does; switch only to a config without problems."""
+        async with self._reloading:
+            self._mtime = await asyncio.to_thread(watched_mtime, self.app)
+            try:
+                return await self._reload(why)
+            except asyncio.CancelledError:
+                return False
+
+    async def _reload(self, why: str) -> bool:
         from nurture.entrypoints.cli.service import all_problems
 
         problems = await asyncio.to_thread(all_problems, self.config_path)

@@ -18,10 +18,11 @@ from nurture.adapters.db.tables import Message, Run
 from ..delivery.conftest import ROOT, approved_messages, make_app
 
 
-def start_daemon(config: Path, env: dict[str, str], *args: str) -> subprocess.Popen:
+def start_daemon(config: Path, env: dict[str, str], *args: str, log: Path | None = None) -> subprocess.Popen:
+    err = log.open("w") if log is not None else subprocess.PIPE
     return subprocess.Popen(
         [sys.executable, "-m", "nurture", "--config", str(config), "run", *args],
-        env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=err, text=True,
     )  # fmt: skip
 
 
@@ -83,21 +84,27 @@ def test_daemon_sends_and_stops_cleanly(db_url, smtp, config_copy):
 def test_bad_config_edit_is_rejected_and_daemon_keeps_running(db_url, smtp, config_copy):
     handler, port = smtp
     app = make_app(db_url, port)
-    proc = start_daemon(config_copy, daemon_env(db_url, port))
+    log = config_copy.parent / "daemon.log"
+    proc = start_daemon(config_copy, daemon_env(db_url, port), log=log)
     try:
-        time.sleep(2.5)
+        assert wait_for(lambda: "running" in log.read_text())
         text = config_copy.read_text(encoding="utf-8")
         config_copy.write_text(text.replace('A = "21d"', 'A = "3 weeks"'), encoding="utf-8")
         proc.send_signal(signal.SIGHUP)
-        time.sleep(3)
+        assert wait_for(lambda: "still running on the last good one" in log.read_text())
         assert proc.poll() is None, "the daemon must keep running on the last good config"
         approved_messages(app, 2, prefix="later")
         assert wait_for(lambda: sent_count(app) == 2)
+        config_copy.write_text(text.replace('A = "21d"', 'A = "14d"'), encoding="utf-8")
+        proc.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: "configuration reloaded" in log.read_text())
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
-        err = proc.stderr.read()
+        err = log.read_text()
+        assert "Traceback" not in err
         assert 'A = "3 weeks" is not a duration; write it like 21d' in err
         assert "still running on the last good one" in err
+        assert "configuration reloaded" in err.split("still running on the last good one", 1)[1]
     finally:
         if proc.poll() is None:
             proc.kill()
