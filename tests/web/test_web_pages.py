@@ -210,5 +210,6 @@ def test_dashboard_draws_both_charts(logged_in: Client, web_app: Any) -> None:
     assert f'data-date="{day.date().isoformat()}" data-count="3"' in heat
     assert heat.count('class="day"') >= 89
     bars = page.split('id="coverage-chart"')[1].split("</figure>")[0]
-    assert 'class="bar touches" data-tier="A" data-value="1"' in bars
+    # one sent in the last 90 days + three planned in the next 90
+    assert 'class="bar touches" data-tier="A" data-value="4"' in bars
     assert 'data-tier="C"' in bars

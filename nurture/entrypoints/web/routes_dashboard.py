@@ -56,13 +56,13 @@ def dashboard_page(app: App) -> dict[str, Any]:
     for r in rows:
         t = tiers.setdefault(r.tier, [0, 0, 0])
         t[0] += 1
-        t[1] += r.touches
+        t[1] += r.done + r.planned
         t[2] += r.target
     bars = [TierCoverage(tier, n, touches, target) for tier, (n, touches, target) in sorted(tiers.items())]
-    neglected = sorted((r for r in rows if r.neglected), key=lambda r: (r.tier, r.touches - r.target))
+    neglected = sorted((r for r in rows if r.neglected), key=lambda r: (r.tier, r.done + r.planned - r.target))
     planned = sum(n for d, n in per_day.items() if start <= d <= end)
     return {
-        "heatmap": heat_map(per_day, start, end), "bars": coverage_bars(bars), "tiers": bars,
+        "heatmap": heat_map(per_day, start, end), "bars": coverage_bars(bars, "touches done (last 90 days) and planned (next 90 days) against target"), "tiers": bars,
         "start": start, "end": end, "planned": planned, "counts": counts,
         "neglected": neglected[:NEGLECTED_SHOWN], "neglected_total": len(neglected),
     }  # fmt: skip
