@@ -85,6 +85,10 @@ def seed(app: App, sample: Path) -> str:
             new = f"{year}-{day:%m-%d}" if year and not (day.month == 2 and day.day == 29) else f"--{day:%m-%d}"
             store.update(row, {"birthday": new}, now, "demo")
         by_email = {r.email: r for r in session.scalars(select(Contact))}
+        # A CRM brings history: earlier touches, so content drops and reconnects fall due too.
+        for row in by_email.values():
+            row.last_touch_at = now - timedelta(days=15 + (row.id * 37) % 200)
+            row.next_due_at = None
 
         def ev(email: str, kind: str, **details: str) -> None:
             if email in by_email:

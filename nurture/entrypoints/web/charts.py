@@ -85,7 +85,7 @@ class TierCoverage:
         return round(100 * self.touches / self.target) if self.target else 100
 
 
-def coverage_bars(rows: Sequence[TierCoverage], label: str = "touches in the last 365 days against target") -> Markup:
+def coverage_bars(rows: Sequence[TierCoverage], label: str = "touches done and planned against target") -> Markup:
     """Horizontal bars per tier: touches done (filled) against the tier's target (outline)."""
     bar, gap, left, right = 16, 10, 120, 150
     width = 640
