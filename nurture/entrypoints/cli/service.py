@@ -33,8 +33,15 @@ def all_problems(config_path: Path) -> list:
     settings, problems = check_settings(config_path)
     if settings is None:
         return problems
+    extra, allow = settings.guard.extra_phrases, settings.guard.allow_phrases
+
+    def guard(text: str, language: str, *, html: bool = False, **_: object) -> list:
+        # The company's own [guard] phrases apply to templates as they do to messages.
+        return scan(text, language, html=html, extra_phrases=tuple(extra.get(language, ())),
+                    allow_phrases=tuple(allow.get(language, ())))  # fmt: skip
+
     if settings.templates_dir.is_dir():
-        problems += lint_templates(settings.templates_dir, scan)
+        problems += lint_templates(settings.templates_dir, guard)
     else:
         problems.append(f"{settings.config_path}: [paths] templates: folder {settings.templates_dir} does not exist")
     _items, content_problems = load_content_library(settings.content_path)

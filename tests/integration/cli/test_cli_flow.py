@@ -169,3 +169,20 @@ def test_event_link_touch_and_reports(nurture, tmp_path: Path) -> None:
     assert plan and ics.read_bytes().startswith(b"BEGIN:VCALENDAR")
     cov = nurture.json("report", "coverage")
     assert set(cov["tiers"]) <= {"A", "B", "C"} and cov["tiers"]
+
+
+def test_check_applies_the_configured_extra_phrases_to_templates(nurture, tmp_path: Path) -> None:
+    import shutil
+
+    from .conftest import ROOT
+
+    shutil.copytree(ROOT / "templates", tmp_path / "templates")
+    shutil.copy(ROOT / "config" / "content.toml", tmp_path / "content.toml")
+    text = (ROOT / "config" / "nurture.toml").read_text(encoding="utf-8")
+    text = text.replace('templates = "../templates"', f'templates = "{tmp_path / "templates"}"')
+    text = text.replace("extra_phrases = { de = [], en = [] }", 'extra_phrases = { de = ["Dienstjubiläum"], en = [] }')
+    cfg = tmp_path / "nurture.toml"
+    cfg.write_text(text, encoding="utf-8")
+    result = nurture("--config", str(cfg), "check", ok=False)
+    assert result.exit_code == 1
+    assert "work_anniversary" in result.stdout and "(extra_phrase)" in result.stdout
