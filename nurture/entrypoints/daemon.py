@@ -150,12 +150,11 @@ class Daemon:
             log.info("digest sent", extra={"fields": result})
 
     async def _tracked(self, coro: Any) -> Any:
+        """Run work so that stopping the scheduler never cuts an SMTP transaction in half."""
         task = asyncio.ensure_future(coro)
         self._busy.add(task)
-        try:
-            return await task
-        finally:
-            self._busy.discard(task)
+        task.add_done_callback(self._busy.discard)
+        return await asyncio.shield(task)
 
     # -- reload ----------------------------------------------------------------------------
     async def watch_job(self) -> None:
@@ -238,10 +237,11 @@ class Daemon:
         log.info(f"nurture daemon {self.worker} running" + (f"; approval page on http://{self.app.settings.web.bind}/"
                                                              if self.with_web else ""))  # fmt: skip
         await self.stopping.wait()
-        self.scheduler.shutdown(wait=False)
+        self.scheduler.pause()
         if self._busy:
             log.info("finishing the work in flight")
             await asyncio.wait(set(self._busy), timeout=STOP_GRACE)
+        self.scheduler.shutdown(wait=False)
         if self._web_task is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._web_task, timeout=2)

@@ -125,9 +125,12 @@ class Dispatcher:
                 session.execute(update(Message).where(Message.id == mid).values(raw=mail.data))
             else:
                 mail = SerializedMail(row.raw, mail.sender, mail.recipients, mail.smtputf8)
-            if not store.mark_handed(mid, self.worker, now, self.lease):
-                return "claim lost"
             return mail
+
+    def _hand_over(self, mid: int) -> bool:
+        """Committed right before the SMTP transaction: from here on a crash means 'uncertain'."""
+        with self.factory() as session, session.begin():
+            return MessageStore(session).mark_handed(mid, self.worker, self.clock(), self.lease)
 
     async def _deliver(self, mid: int, transport: Transport, summary: SendSummary) -> None:
         prepared = await asyncio.to_thread(self._prepare, mid)
@@ -135,6 +138,9 @@ class Dispatcher:
             summary.skipped += 1
             return
         await self.limiter.acquire()
+        if not await asyncio.to_thread(self._hand_over, mid):
+            summary.skipped += 1
+            return
         started = self.clock()
         try:
             result = await transport.send(prepared)

@@ -130,3 +130,33 @@ def test_two_daemons_on_postgres_send_each_message_once(pg_url, smtp, config_cop
     with app.factory() as session:
         workers = set(session.scalars(select(Run.worker).where(Run.kind == "send")))
     assert len(workers) >= 1
+
+
+def test_sigterm_mid_batch_exits_quickly_and_a_restart_sends_nothing_twice(db_url, smtp, config_copy):
+    handler, port = smtp
+    app = make_app(db_url, port)
+    approved_messages(app, 80)
+    env = {**daemon_env(db_url, port), "NURTURE_SMTP__MAX_PER_MINUTE": "1200"}  # 20 a second: a long batch
+    proc = start_daemon(config_copy, env)
+    try:
+        assert wait_for(lambda: sent_count(app) >= 10)
+        started = time.monotonic()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+        assert time.monotonic() - started < 10
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    stopped_at = sent_count(app)
+    assert stopped_at < 80, "the batch was still running when the daemon was stopped"
+    with app.factory() as session:
+        assert session.scalar(select(func.count(Message.id)).where(Message.status == "sending")) == 0
+    proc = start_daemon(config_copy, env)
+    try:
+        assert wait_for(lambda: sent_count(app) == 80, timeout=30)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=10) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert len(handler.received) == 80 == len(set(handler.received))
