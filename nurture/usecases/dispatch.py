@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from nurture.adapters.db.contact_store import to_view
@@ -190,19 +190,5 @@ class Dispatcher:
 
     def due(self, limit: int = 1000) -> Sequence[Message]:
         """What would go now (for `send --dry-run`)."""
-        from sqlalchemy import or_, select
-
-        now = self.clock()
         with self.factory() as session:
-            query = (
-                select(Message)
-                .where(
-                    Message.status == "approved",
-                    Message.send_at <= now,
-                    or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
-                    or_(Message.expires_at.is_(None), Message.expires_at > now),
-                )
-                .order_by(Message.send_at, Message.id)
-                .limit(limit)
-            )
-            return list(session.scalars(query))
+            return list(session.scalars(MessageStore.due(select(Message), self.clock()).limit(limit)))

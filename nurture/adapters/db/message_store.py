@@ -175,17 +175,20 @@ class MessageStore:
         self.session.refresh(row)
         self.log(row, before, to, actor, now, note)
 
+    @staticmethod
+    def due(query: Any, now: datetime) -> Any:
+        """Approved, due now, not waiting for a retry, and not past its day (greetings are never late)."""
+        return query.where(
+            Message.status == "approved",
+            Message.send_at <= now,
+            or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
+            or_(Message.expires_at.is_(None), Message.expires_at > now),
+        ).order_by(Message.send_at, Message.id)
+
     def claim_due(self, now: datetime, worker: str, lease: timedelta, limit: int) -> list[int]:
         """Claim approved, due messages for this worker: status `sending` with a lease, committed before SMTP."""
         due = (
-            select(Message.id)
-            .where(
-                Message.status == "approved",
-                Message.send_at <= now,
-                or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
-                or_(Message.expires_at.is_(None), Message.expires_at > now),
-            )
-            .order_by(Message.send_at, Message.id)
+            self.due(select(Message.id), now)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )

@@ -15,7 +15,7 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 from nurture.domain.birthdays import NO_YEAR
-from nurture.domain.vocabulary import CONSENTS, FORMALITIES, GENDERS, LANGUAGES, TIERS
+from nurture.domain.vocabulary import CONSENTS, COUNTRY_CODES, FORMALITIES, GENDERS, LANGUAGES, TIERS
 
 # Longest text per field; matches the database columns so a long value is refused here, with
 # its row number, instead of failing a whole batch on PostgreSQL.
@@ -30,19 +30,6 @@ MAX_LENGTH: dict[str, int] = {
     "note": 10000,
 }
 
-# ISO 3166-1 alpha-2, the officially assigned codes.
-COUNTRY_CODES: tuple[str, ...] = tuple(
-    """
-    AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS BT
-    BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE EG EH
-    ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM HN HR HT
-    HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC LI LK LR LS
-    LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA NC NE NF NG NI
-    NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW SA SB SC SD SE SG
-    SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO TR TT TV TW TZ UA UG
-    UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
-    """.split()
-)
 _COUNTRIES = frozenset(COUNTRY_CODES)
 
 # Country names as address books write them (vCard ADR), mapped to their code.
