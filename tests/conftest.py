@@ -13,6 +13,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from reliability_report import (  # noqa: F401  (hooks and fixture of the reliability report)
+    pytest_addoption,
+    pytest_runtest_makereport,
+    pytest_sessionfinish,
+    reliability,
+)
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
