@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import statistics
@@ -63,6 +64,37 @@ def fresh_postgres(base_url: str, name: str) -> str:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
     return url.set(database=name).render_as_string(hide_password=False)
+
+
+def drop_postgres(url: str) -> None:
+    """Drop a database made by `fresh_postgres`, so benchmarks leave nothing behind."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    target = make_url(url)
+    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{target.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def postgres_base() -> str:
+    """The server the PostgreSQL benchmarks use: $NURTURE_BENCH_POSTGRES, else the test server."""
+    default = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+    return os.environ.get("NURTURE_BENCH_POSTGRES") or os.environ.get("NURTURE_TEST_POSTGRES") or default
+
+
+def emit(result: dict, as_json: bool, human: list[str]) -> None:
+    """One JSON object on stdout for run_all.py (`--json`), else lines for a person to read."""
+    if as_json:
+        print(json.dumps(result), flush=True)
+    else:
+        print("\n".join(human), flush=True)
+
+
+def progress(text: str) -> None:
+    """Progress goes to stderr, so stdout stays machine-readable with --json."""
+    print(text, file=sys.stderr, flush=True)
 
 
 def scratch_dir() -> Path:
