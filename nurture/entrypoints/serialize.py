@@ -82,3 +82,54 @@ def message_json(row: Message, email: str | None, timezone: str = "UTC") -> dict
         "approved_at": iso(row.approved_at),
         "sent_at": iso(row.sent_at),
     }
+
+
+# The canonical CSV of SPEC.md, written by `nurture contacts export`: the import columns, in order.
+CSV_COLUMNS = (
+    "email", "first_name", "last_name", "gender", "title", "language", "country", "formality", "birthday",
+    "company", "position", "started_on", "timezone", "tier", "topics", "consent", "consent_source",
+    "consent_date", "profile_url", "note",
+)  # fmt: skip
+# A spreadsheet runs a cell starting with one of these as a formula (OWASP "CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_cell(value: object) -> str:
+    """One cell for a spreadsheet: text kept, a formula-like start neutralised by a leading apostrophe.
+
+    A value that already starts with apostrophes before a formula character gets one more, so the
+    importer, which drops exactly one such apostrophe, reads every exported value back unchanged.
+    """
+    if value is None:
+        return ""
+    text = value.isoformat() if isinstance(value, date) else str(value)
+    if text.lstrip("'").startswith(FORMULA_START):
+        return "'" + text
+    return text
+
+
+def contact_csv_row(view: ContactView) -> list[str]:
+    """A contact as one row of the canonical CSV, in the order of CSV_COLUMNS."""
+    values: dict[str, object] = {
+        "email": view.email,
+        "first_name": view.first_name,
+        "last_name": view.last_name,
+        "gender": view.gender,
+        "title": view.title,
+        "language": view.language,
+        "country": view.country,
+        "formality": view.formality,
+        "birthday": view.birthday,
+        "company": view.company,
+        "position": view.position,
+        "started_on": view.started_on,
+        "timezone": view.timezone,
+        "tier": view.tier,
+        "topics": ";".join(view.topics),
+        "consent": view.consent,
+        "consent_source": view.consent_source,
+        "consent_date": view.consent_date,
+        "profile_url": view.profile_url,
+        "note": view.note,
+    }
+    return [csv_cell(values[name]) for name in CSV_COLUMNS]

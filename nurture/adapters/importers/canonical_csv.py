@@ -2,7 +2,8 @@
 
 Unknown columns are reported once and ignored; only `email` is required. Every record is
 reported by the physical line it starts on, so `contacts.csv:17` points at the right place
-even when a quoted note spans several lines.
+even when a quoted note spans several lines. A spreadsheet's text marker (the apostrophe in
+`'=SUM(A1)`) is dropped, so a file written by `contacts export` reads back unchanged.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from pathlib import Path
 from nurture.adapters.importers.records import ImportNotice, Item, ReadProgress, RowProblem
 from nurture.adapters.importers.rows import Duplicates, build_contact
 from nurture.adapters.importers.textio import csv_records
+from nurture.adapters.importers.values import drop_text_marker
 
 COLUMNS = (
     "email", "first_name", "last_name", "gender", "title", "language", "country", "formality", "birthday",
@@ -59,7 +61,7 @@ def read_canonical_csv(path: Path, progress: ReadProgress) -> Iterator[Item]:
                 label,
             )
             continue
-        row = {key: cell for key, cell in zip(header, cells, strict=False) if key}
+        row = {key: drop_text_marker(cell) for key, cell in zip(header, cells, strict=False) if key}
         item = build_contact(start, row, label, column_names=names)
         if isinstance(item, RowProblem):
             if end > start:

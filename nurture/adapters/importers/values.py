@@ -108,6 +108,19 @@ def clean_text(value: str | None, *, multiline: bool = False) -> str | None:
     return text or None
 
 
+_TEXT_MARKER = re.compile(r"\s*'(?='*[=+\-@\t\r])")
+
+
+def drop_text_marker(cell: str) -> str:
+    """The cell without the one apostrophe a spreadsheet (or `contacts export`) puts before `=`, `+`, `-`, `@`.
+
+    `'=SUM(A1)` is how a spreadsheet stores the text `=SUM(A1)` (OWASP CSV injection advice);
+    any other cell, including a formula-like one without the apostrophe, is kept as it is.
+    """
+    found = _TEXT_MARKER.match(cell)
+    return cell[found.end() :] if found else cell
+
+
 def limited(field: str, value: str | None) -> str | None:
     """The value, refused when longer than the field allows."""
     limit = MAX_LENGTH.get(field)

@@ -1,7 +1,10 @@
-"""Contact commands: import, contacts list/show/edit, link, event add, touch, unsubscribe."""
+"""Contact commands: import, contacts list/show/edit/export, link, event add, touch, unsubscribe."""
 
 from __future__ import annotations
 
+import csv
+import os
+import tempfile
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any
@@ -21,7 +24,7 @@ from nurture.entrypoints.cli.common import (
     load_app,
     opts,
 )
-from nurture.entrypoints.serialize import contact_json, iso, message_json
+from nurture.entrypoints.serialize import CSV_COLUMNS, contact_csv_row, contact_json, iso, message_json
 
 
 @cli.command("import")
@@ -94,6 +97,42 @@ def contacts_list(review: bool) -> None:
         click.echo(f"{c['id']:>5}  {c['email'] or '-':<36} {c['tier']}  {said}{flags}")
     click.echo(f"{len(rows)} contact(s)" + (" need review; fix them with `nurture contacts edit`" if review else ""),
                err=True)  # fmt: skip
+
+
+@contacts.command("export")
+@click.argument("path", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--review", is_flag=True, help="Only contacts flagged for review.")
+@global_options
+@handle_errors
+def contacts_export(path: Path, review: bool) -> None:
+    """Write the contacts as the canonical CSV (UTF-8, header row); formula-like cells are neutralised."""
+    from nurture.adapters.db.contact_store import ContactStore
+
+    app = load_app()
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        fail(f"{path}: the folder {folder} does not exist; create it or give another path")
+    progress = Progress(f"exporting to {path.name}")
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    count = 0
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out, lineterminator="\r\n")
+            writer.writerow(CSV_COLUMNS)
+            with app.factory() as session:
+                for view, _ in ContactStore(session).iter_all(review_only=review):
+                    writer.writerow(contact_csv_row(view))
+                    count += 1
+                    progress.update(count, "contacts")
+        os.replace(temporary, path)  # all or nothing: a failed export leaves no half-written file
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+    progress.done()
+    if opts().json:
+        emit_json({"path": str(path), "contacts": count, "review_only": review})
+        return
+    click.echo(f"{count} contact(s) written to {path}" + (" (only those needing review)" if review else ""))
 
 
 def _contact_detail(app: Any, ref: str) -> dict[str, Any]:
