@@ -42,5 +42,5 @@ def setup_logging(fmt: str = "text", level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("apscheduler", "aiosmtplib", "mail.log", "uvicorn.access"):
+    for noisy in ("apscheduler", "aiosmtplib", "mail.log", "uvicorn.access", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
