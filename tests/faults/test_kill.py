@@ -1,0 +1,97 @@
+"""SIGKILL of `nurture run` and `nurture send` mid-batch, and two senders at once: never twice, never lost.
+
+The processes are real, the SMTP server is real (aiosmtpd on loopback) and so are SQLite and
+PostgreSQL. A killed sender leaves claims behind; a restart runs with the clock more than one
+lease later (`NURTURE_NOW`), so those leases have run out: claims that were never handed to
+the relay must be queued again, those that were must go to review as "delivery uncertain".
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from nurture.adapters.db.tables import Message
+
+from .conftest import (
+    LEASE_GAP,
+    Mailbox,
+    approved_messages,
+    fault_env,
+    kill,
+    make_app,
+    open_work,
+    spawn,
+    stop,
+    tally,
+    wait_for,
+)
+
+ROUNDS = 20
+BATCH = 1000
+
+
+def in_flight(app) -> tuple[int, int]:  # noqa: ANN001
+    """(claimed but not handed over, handed over) right now."""
+    with app.factory() as session:
+        rows = list(session.execute(select(Message.handed_at).where(Message.status == "sending")))
+    handed = sum(1 for (h,) in rows if h is not None)
+    return len(rows) - handed, handed
+
+
+@pytest.mark.slow
+def test_sigkill_daemon_twenty_times_mid_batch(db_url, mailbox: Mailbox, config_copy: Path, tmp_path: Path,
+                                               reliability) -> None:  # fmt: skip
+    """20 kill -9 at random moments of a 1,000-message batch, then one run to the end."""
+    rng = random.Random(20261123)
+    app = make_app(db_url, mailbox.port)
+    ids = approved_messages(app, BATCH)
+    log = tmp_path / "daemon.log"
+    started = time.monotonic()
+    left_claimed = left_handed = 0
+    for round_no in range(ROUNDS):
+        before = mailbox.count()
+        proc = spawn(config_copy, fault_env(db_url, mailbox.port, now=LEASE_GAP * round_no), "run", log)
+        try:
+            assert wait_for(lambda: mailbox.count() > before or proc.poll() is not None, timeout=30)
+            time.sleep(rng.uniform(0.0, 1.0))
+            assert proc.poll() is None, (
+                f"the daemon died by itself in round {round_no}:\n{log.read_text()[-3000:]}"
+            )
+        finally:
+            kill(proc)
+        claimed, handed = in_flight(app)
+        left_claimed += claimed
+        left_handed += handed
+    received_before_last = mailbox.count()
+    proc = spawn(config_copy, fault_env(db_url, mailbox.port, now=LEASE_GAP * ROUNDS), "run", log)
+    try:
+        finished = wait_for(lambda: open_work(app) == 0, timeout=90, every=0.2)
+        time.sleep(0.5)  # a late duplicate would arrive now
+    finally:
+        code = stop(proc)
+    seconds = time.monotonic() - started
+    t = tally(app, mailbox, ids)
+    reliability(
+        "process", f"kill -9 of `nurture run` {ROUNDS} times at random moments of a {BATCH}-message batch, "
+        "restart after each, then a last run to the end",
+        expected="no Message-ID twice; every approved message received or in review as 'delivery uncertain'",
+        observed=f"{t}; kills left {left_claimed} claims before and {left_handed} after hand-over; "
+        f"{received_before_last} received before the last run; {seconds:.0f}s",
+    )  # fmt: skip
+    assert finished, f"work left after the last run: {t}\n{log.read_text()[-3000:]}"
+    assert code == 0
+    assert 0 < received_before_last < BATCH, "the kills must land inside the batch"
+    assert left_claimed + left_handed > 0, "no kill caught a message in flight: the test proved nothing"
+    assert t.duplicates == 0, t
+    assert t.lost == 0, t
+    assert t.unfinished == 0, t
+    assert t.review == t.review_uncertain, t
+    assert t.review <= left_handed, "only messages handed over when the sender died may be uncertain"
+    assert t.failed == 0, t
+    assert t.distinct + t.review - t.review_received == BATCH, t
+    assert "Traceback" not in log.read_text()
