@@ -127,8 +127,11 @@ class Progress:
     def __init__(self, label: str, total: int | None = None, interval: float = 0.25) -> None:
         self.label, self.total, self.interval = label, total, interval
         self.count = 0
-        self._last = 0.0
         self._tty = sys.stderr.isatty()
+        # Short work shows nothing; a log file (no terminal) gets a line every few seconds, not a flood.
+        self._last = time.monotonic()
+        if not self._tty:
+            self.interval = max(interval, 5.0)
         self._shown = False
 
     def update(self, count: int | None = None, detail: str = "", fraction: float | None = None) -> None:
