@@ -50,7 +50,9 @@ def test_plan_is_idempotent_and_respects_consent(nurture) -> None:
     birthdays = [m for m in queued if m["email"] == "anna.mueller@example.de" and m["occasion"] == "birthday"]
     assert len(birthdays) == 1
     assert birthdays[0]["status"] == "pending"
-    assert birthdays[0]["send_at"].startswith("2026-11-23T08:30") and birthdays[0]["send_at"].endswith("+01:00")
+    assert birthdays[0]["send_at"].startswith("2026-11-23T08:30") and birthdays[0]["send_at"].endswith(
+        "+01:00"
+    )
     assert birthdays[0]["text"].startswith("Sehr geehrte Frau Dr. Müller,")
 
 
@@ -87,7 +89,9 @@ def test_review_contact_fixed_moves_messages_to_pending(nurture) -> None:
     review = [m for m in nurture.json("queue", "--status", "review")]
     # Elena Koch has no gender: the neutral full-name form works, so she is not in review.
     assert all(m["email"] != "elena.koch@example.de" for m in review)
-    nurture("contacts", "edit", "max.mustermann@example.de", "--first-name", "Maximilian", "--last-name", "Berger")
+    nurture(
+        "contacts", "edit", "max.mustermann@example.de", "--first-name", "Maximilian", "--last-name", "Berger"
+    )
     fixed = nurture.json("contacts", "show", "max.mustermann@example.de")
     assert fixed["salutation"] == "Sehr geehrter Herr Berger,"
 
@@ -149,13 +153,22 @@ def test_bad_config_value_names_file_and_line(nurture, tmp_path: Path) -> None:
     line = bad.splitlines().index('A = "3 weeks"') + 1 if 'A = "3 weeks"' in bad.splitlines() else None
     result = nurture("--config", str(cfg), "check", ok=False)
     assert result.exit_code == 1
-    assert f"{cfg}:{line}: [cadence] A = \"3 weeks\" is not a duration; write it like 21d" in result.output
+    assert f'{cfg}:{line}: [cadence] A = "3 weeks" is not a duration; write it like 21d' in result.output
 
 
 def test_event_link_touch_and_reports(nurture, tmp_path: Path) -> None:
     nurture("import", str(SAMPLE))
-    nurture("event", "add", "sabine.becker@example.de", "--kind", "publication", "--date", "2026-11-20",
-            "--detail", "title=Führen auf Distanz")
+    nurture(
+        "event",
+        "add",
+        "sabine.becker@example.de",
+        "--kind",
+        "publication",
+        "--date",
+        "2026-11-20",
+        "--detail",
+        "title=Führen auf Distanz",
+    )
     nurture("link", "anna.mueller@example.de", "sabine.becker@example.de", "--kind", "knows")
     sabine = nurture.json("contacts", "show", "sabine.becker@example.de")
     assert sabine["events"][0]["details"] == {"title": "Führen auf Distanz"}
@@ -180,9 +193,33 @@ def test_check_applies_the_configured_extra_phrases_to_templates(nurture, tmp_pa
     shutil.copy(ROOT / "config" / "content.toml", tmp_path / "content.toml")
     text = (ROOT / "config" / "nurture.toml").read_text(encoding="utf-8")
     text = text.replace('templates = "../templates"', f'templates = "{tmp_path / "templates"}"')
-    text = text.replace("extra_phrases = { de = [], en = [] }", 'extra_phrases = { de = ["Dienstjubiläum"], en = [] }')
+    text = text.replace(
+        "extra_phrases = { de = [], en = [] }", 'extra_phrases = { de = ["Dienstjubiläum"], en = [] }'
+    )
     cfg = tmp_path / "nurture.toml"
     cfg.write_text(text, encoding="utf-8")
     result = nurture("--config", str(cfg), "check", ok=False)
     assert result.exit_code == 1
     assert "work_anniversary" in result.stdout and "(extra_phrase)" in result.stdout
+
+
+def test_send_test_mails_the_exact_message_and_leaves_its_state(nurture, outbox) -> None:
+    nurture("import", str(SAMPLE))
+    nurture("plan")
+    msg = next(m for m in messages_for(nurture, "anna.mueller@example.de") if m["occasion"] == "birthday")
+    before = nurture.json("show", str(msg["id"]))
+    result = nurture("show", str(msg["id"]), "--send-test", "approver@example.com")
+    assert f"stays {before['status']}" in result.stderr
+    files = list(outbox[0].glob("*.eml"))
+    assert len(files) == 1
+    mail = BytesParser(policy=policy.default).parsebytes(files[0].read_bytes())
+    assert [a.addr_spec for a in mail["To"].addresses] == ["approver@example.com"]
+    assert "test" in mail["Subject"].lower() and before["subject"] in mail["Subject"]
+    assert mail.get_body(("plain",)).get_content().strip().startswith("Sehr geehrte Frau Dr. Müller,")
+    after = nurture.json("show", str(msg["id"]))
+    assert (after["status"], after["message_id"], after["subject"]) == (
+        before["status"],
+        before["message_id"],
+        before["subject"],
+    )
+    assert nurture.json("send", now="2026-11-23T09:00:00+01:00")["sent"] == 0, "a test send approves nothing"
