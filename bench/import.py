@@ -1,19 +1,27 @@
 """Import a generated 100,000-row canonical CSV; print rows/s and peak memory.
 
-Usage: python bench/import.py [--rows N] [--db sqlite|postgres]
+Usage: python bench/import.py [--rows N] [--db sqlite|postgres] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
-import json
-import os
 import random
+import shutil
 import time
 from pathlib import Path
 
-from common import fresh_postgres, make_app, peak_rss_mb, scratch_dir
+from common import (
+    drop_postgres,
+    emit,
+    fresh_postgres,
+    make_app,
+    peak_rss_mb,
+    postgres_base,
+    progress,
+    scratch_dir,
+)
 
 FIRST = ["Anna", "Jonas", "Lea", "Paul", "Marie", "Felix", "Sophie", "Lukas", "Emma", "Noah", "Mia", "Elias"]
 LAST = ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Hoffmann", "Schulz",
@@ -46,17 +54,21 @@ def run(db: str, rows: int) -> dict[str, float]:
     work = scratch_dir()
     csv_path = work / "contacts.csv"
     generate(csv_path, rows)
-    if db == "postgres":
-        url = fresh_postgres(os.environ.get("NURTURE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1/test"),
-                             "nurture_bench_import")  # fmt: skip
-    else:
-        url = f"sqlite:///{work / 'bench.db'}"
+    url = fresh_postgres(postgres_base(), "nurture_bench_import") if db == "postgres" else \
+        f"sqlite:///{work / 'bench.db'}"  # fmt: skip
     app = make_app(url)
-    started = time.perf_counter()
-    summary = Importer(app.factory, app.import_defaults(), app.now(), "bench", "csv").run(
-        read_contacts(csv_path, "csv"), str(csv_path)
-    )
-    seconds = time.perf_counter() - started
+    try:
+        progress(f"import[{db}]: importing {rows} rows")
+        started = time.perf_counter()
+        summary = Importer(app.factory, app.import_defaults(), app.now(), "bench", "csv").run(
+            read_contacts(csv_path, "csv"), str(csv_path)
+        )
+        seconds = time.perf_counter() - started
+    finally:
+        app.engine.dispose()
+        if db == "postgres":
+            drop_postgres(url)
+        shutil.rmtree(work, ignore_errors=True)
     assert summary.created == rows, summary.as_dict()
     return {"rows": rows, "seconds": seconds, "rows_per_s": rows / seconds, "peak_mb": peak_rss_mb()}
 
@@ -65,6 +77,8 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     args = parser.parse_args()
-    result = run(args.db, args.rows)
-    print(json.dumps({"bench": "import", "db": args.db, **{k: round(v, 2) for k, v in result.items()}}))
+    result = {"bench": "import", "db": args.db, **{k: round(v, 2) for k, v in run(args.db, args.rows).items()}}
+    emit(result, args.json, [f"import, {args.db}: {result['rows']} rows in {result['seconds']:.1f} s = "
+                             f"{result['rows_per_s']:.0f} rows/s, peak memory {result['peak_mb']:.0f} MB"])  # fmt: skip

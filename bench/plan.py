@@ -2,23 +2,37 @@
 
 Realistic spread: birthdays over the year (some without a year), tiers A/B/C 10/25/65 %,
 time zones over five countries, last touches over the past year, 20 % with a recent event.
-Usage: python bench/plan.py [--contacts N] [--db sqlite|postgres]
+Usage: python bench/plan.py [--contacts N] [--db sqlite|postgres] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
-import os
 import random
+import shutil
 import time
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from common import fresh_postgres, make_app, peak_rss_mb, scratch_dir
+from common import (
+    drop_postgres,
+    emit,
+    fresh_postgres,
+    make_app,
+    peak_rss_mb,
+    postgres_base,
+    progress,
+    scratch_dir,
+)
 
 ZONES = [("de", "DE", "Europe/Berlin"), ("de", "AT", "Europe/Vienna"), ("de", "CH", "Europe/Zurich"),
          ("en", "GB", "Europe/London"), ("en", "US", "America/Los_Angeles"), ("en", "NZ", "Pacific/Auckland")]  # fmt: skip
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+# Real names: a last name with digits cannot be addressed, so its messages would skip rendering.
+FIRST = {"female": ["Anna", "Lea", "Marie", "Sophie", "Emma"], "male": ["Jonas", "Paul", "Felix", "Lukas", "Noah"],
+         None: ["Kim", "Alex", "Robin"]}  # fmt: skip
+LAST = ["Müller", "Schmidt", "Schneider", "Fischer", "Weber", "Meyer", "Wagner", "Becker", "Hoffmann", "Schulz",
+        "von Stein", "O'Neill", "Şahin", "Smith", "Jones", "van der Berg"]  # fmt: skip
 TOPICS = ["marketing", "sales", "leadership", "it-security", "hr", "finance", "sustainability", "data"]
 
 
@@ -49,9 +63,10 @@ def populate(app, contacts: int, seed: int = 11) -> None:
             f"{year}-{bday:%m-%d}"  # fmt: skip
         started = date(rng.randint(2000, 2025), bday.month, min(bday.day, 28)) if rng.random() < 0.5 else None
         touched = NOW - timedelta(days=rng.randrange(365), hours=rng.randrange(24))
+        gender = rng.choice(["female", "male", None])
         batch.append(dict(
-            id=i, email=f"p{i}@example{i % 113}.com", first_name="Anna", last_name=f"Muster{i}",
-            gender=rng.choice(["female", "male", None]), title=None, language=lang, country=country,
+            id=i, email=f"p{i}@example{i % 113}.com", first_name=rng.choice(FIRST[gender]), last_name=rng.choice(LAST),
+            gender=gender, title=rng.choice([None, None, None, "Dr."]), language=lang, country=country,
             formality=rng.choice(["formal", "informal"]), tier=rng.choices("ABC", (10, 25, 65))[0], timezone=tz,
             birthday=birthday, birthday_md=bday.month * 100 + bday.day, company=f"Firma {i % 20000}",
             position="Leitung", started_on=started, started_md=(started.month * 100 + started.day) if started else None,
@@ -72,34 +87,57 @@ def populate(app, contacts: int, seed: int = 11) -> None:
             conn.exec_driver_sql("ANALYZE")
 
 
-def run(db: str, contacts: int) -> dict[str, float]:
+def run(db: str, contacts: int) -> dict[str, Any]:
     from nurture.clock import FixedClock
 
     work = scratch_dir()
-    if db == "postgres":
-        url = fresh_postgres(os.environ.get("NURTURE_TEST_POSTGRES", "postgresql+psycopg://postgres@127.0.0.1/test"),
-                             "nurture_bench_plan")  # fmt: skip
-    else:
-        url = f"sqlite:///{work / 'bench.db'}"
+    url = fresh_postgres(postgres_base(), "nurture_bench_plan") if db == "postgres" else \
+        f"sqlite:///{work / 'bench.db'}"  # fmt: skip
     app = make_app(url, NOW.isoformat())
-    t0 = time.perf_counter()
-    populate(app, contacts)
-    generated = time.perf_counter() - t0
-    started = time.perf_counter()
-    full = app.planner().run(NOW)
-    full_s = time.perf_counter() - started
-    app.clock = FixedClock(NOW + timedelta(hours=1))
-    started = time.perf_counter()
-    again = app.planner().run(NOW + timedelta(hours=1))
-    replan_s = time.perf_counter() - started
-    return {"contacts": contacts, "generate_s": generated, "full_plan_s": full_s, "planned": full.planned,
-            "replan_s": replan_s, "replanned": again.planned, "peak_mb": peak_rss_mb()}  # fmt: skip
+    try:
+        progress(f"plan[{db}]: generating {contacts} contacts")
+        t0 = time.perf_counter()
+        populate(app, contacts)
+        generated = time.perf_counter() - t0
+        progress(f"plan[{db}]: full plan")
+        started = time.perf_counter()
+        step = max(10_000, contacts // 10)
+        shown = [0]
+
+        def report(done: int) -> None:
+            if done - shown[0] >= step:
+                shown[0] = done
+                progress(f"plan[{db}]:   {done} contacts planned, {time.perf_counter() - started:.1f} s")
+
+        full = app.planner().run(NOW, report)
+        full_s = time.perf_counter() - started
+        progress(f"plan[{db}]: hourly re-plan")
+        app.clock = FixedClock(NOW + timedelta(hours=1))
+        started = time.perf_counter()
+        again = app.planner().run(NOW + timedelta(hours=1))
+        replan_s = time.perf_counter() - started
+    finally:
+        app.engine.dispose()
+        if db == "postgres":
+            drop_postgres(url)
+        shutil.rmtree(work, ignore_errors=True)
+    return {"bench": "plan", "db": db, "contacts": contacts, "generate_s": round(generated, 2),
+            "full_plan_s": round(full_s, 2), "planned": full.planned, "checked": full.contacts,
+            "by_status": full.by_status, "replan_s": round(replan_s, 2), "replan_checked": again.contacts,
+            "replanned": again.planned, "peak_mb": round(peak_rss_mb(), 1)}  # fmt: skip
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     args = parser.parse_args()
-    result = run(args.db, args.contacts)
-    print(json.dumps({"bench": "plan", "db": args.db, **{k: round(v, 2) for k, v in result.items()}}))
+    r = run(args.db, args.contacts)
+    emit(r, args.json, [
+        f"plan, {args.db}, {r['contacts']} contacts (generated in {r['generate_s']:.1f} s):",
+        f"  full 14-day plan  {r['full_plan_s']:8.2f} s, {r['planned']} messages {r['by_status']}",
+        f"  hourly re-plan    {r['replan_s']:8.2f} s, {r['replan_checked']} contacts checked, "
+        f"{r['replanned']} new messages",
+        f"  peak memory       {r['peak_mb']:8.1f} MB",
+    ])  # fmt: skip

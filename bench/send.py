@@ -3,14 +3,13 @@
 For each sink: `nurture send` (the dispatcher: claim, re-check, build, send, record) on
 approved messages, a bare aiosmtplib loop with the same number of reused connections (the
 ceiling), and the PyPI `mailmerge` tool on the same messages. Then a `max_per_minute` cap.
-Usage: python bench/send.py [--messages N] [--concurrency 8] [--mailmerge N]
+Usage: python bench/send.py [--messages N] [--concurrency 8] [--mailmerge N] [--json]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import shutil
 import socket
 import subprocess
@@ -20,7 +19,7 @@ import time
 from datetime import UTC, datetime
 
 from aiosmtpd.controller import Controller
-from common import make_app, scratch_dir
+from common import emit, make_app, progress, scratch_dir
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -155,8 +154,11 @@ def run(messages: int, concurrency: int, mm_messages: int) -> dict[str, object]:
     for name, delay in (("instant", 0.0), ("slow_20ms", 0.02)):
         sink, controller, port = start_sink(delay)
         try:
+            progress(f"send[{name}]: nurture, {messages} messages")
             nurture = nurture_rate(port, messages, concurrency)
+            progress(f"send[{name}]: bare aiosmtplib ceiling")
             ceiling = ceiling_rate(port, messages, concurrency)
+            progress(f"send[{name}]: mailmerge, {mm_messages} messages")
             mm = mailmerge_rate(port, mm_messages)
         finally:
             controller.stop()
@@ -167,6 +169,7 @@ def run(messages: int, concurrency: int, mm_messages: int) -> dict[str, object]:
             "share_of_ceiling": round(nurture / ceiling, 3),
             "times_mailmerge": round(nurture / mm, 1) if mm else None,
         }
+    progress("send: max_per_minute cap")
     sink, controller, port = start_sink(0.0)
     try:
         cap = 1200
@@ -184,5 +187,16 @@ if __name__ == "__main__":
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--mailmerge", type=int, default=300)
+    parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     args = parser.parse_args()
-    print(json.dumps({"bench": "send", **run(args.messages, args.concurrency, args.mailmerge)}))
+    r = {"bench": "send", **run(args.messages, args.concurrency, args.mailmerge)}
+    lines = [f"send, {r['messages']} messages at concurrency {r['concurrency']} (messages/s):"]
+    for sink in ("instant", "slow_20ms"):
+        x = r[sink]
+        lines.append(f"  {sink:9} nurture {x['nurture_msgs_per_s']:7.1f}  ceiling {x['ceiling_msgs_per_s']:7.1f}  "
+                     f"mailmerge {x['mailmerge_msgs_per_s']}  -> {x['share_of_ceiling']:.1%} of ceiling, "
+                     f"{x['times_mailmerge']}x mailmerge")  # fmt: skip
+    cap = r["rate_cap"]
+    lines.append(f"  cap {cap['max_per_minute']}/min: measured {cap['measured_per_minute']}/min "
+                 f"({cap['deviation']:+.1%})")  # fmt: skip
+    emit(r, args.json, lines)
