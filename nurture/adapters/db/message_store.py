@@ -7,6 +7,7 @@ with `FOR UPDATE SKIP LOCKED` on PostgreSQL (SQLite serialises writers with BEGI
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,6 +19,8 @@ from sqlalchemy.orm import Session
 from nurture.adapters.db.tables import Contact, DeliveryAttempt, Message, MessageLog
 from nurture.errors import InvalidTransition, NotFound
 from nurture.planning.inputs import ExistingMessage
+
+_log = logging.getLogger("nurture.db")
 
 ALLOWED: Mapping[str, frozenset[str]] = {
     "pending": frozenset({"approved", "rejected", "review", "blocked", "expired"}),
@@ -186,7 +189,18 @@ class MessageStore:
         ).order_by(Message.send_at, Message.id)
 
     def claim_due(self, now: datetime, worker: str, lease: timedelta, limit: int) -> list[int]:
-        """Claim approved, due messages for this worker: status `sending` with a lease, committed before SMTP."""
+        """Claim approved, due messages for this worker: status `sending` with a lease, committed before SMTP.
+
+        Dead leases are settled first, so any sender recovers them: the one-shot `nurture send`
+        (run from cron, with no daemon doing maintenance) would otherwise leave the claims of a
+        killed run in `sending` for ever — neither sent nor in front of a human.
+        """
+        requeued, uncertain = self.reap_dead_leases(now)
+        if uncertain:
+            _log.warning(f"{len(uncertain)} message(s) whose sender stopped during the send are in review "
+                        "(delivery uncertain); `nurture queue --status review` lists them")  # fmt: skip
+        if requeued:
+            _log.info(f"{len(requeued)} message(s) whose sender stopped before the send are queued again")
         due = (
             self.due(select(Message.id), now)
             .limit(limit)
