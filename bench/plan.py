@@ -22,7 +22,9 @@ from common import (
     peak_rss_mb,
     postgres_base,
     progress,
+    reset_peak_rss,
     scratch_dir,
+    window_peak_rss_mb,
 )
 
 ZONES = [("de", "DE", "Europe/Berlin"), ("de", "AT", "Europe/Vienna"), ("de", "CH", "Europe/Zurich"),
@@ -99,6 +101,8 @@ def run(db: str, contacts: int) -> dict[str, Any]:
         t0 = time.perf_counter()
         populate(app, contacts)
         generated = time.perf_counter() - t0
+        # Generating the contacts is not planning: the memory goal is judged on the planning runs alone.
+        windowed = reset_peak_rss()
         progress(f"plan[{db}]: full plan")
         started = time.perf_counter()
         step = max(10_000, contacts // 10)
@@ -116,6 +120,7 @@ def run(db: str, contacts: int) -> dict[str, Any]:
         started = time.perf_counter()
         again = app.planner().run(NOW + timedelta(hours=1))
         replan_s = time.perf_counter() - started
+        plan_peak = window_peak_rss_mb()
     finally:
         app.engine.dispose()
         if db == "postgres":
@@ -124,7 +129,8 @@ def run(db: str, contacts: int) -> dict[str, Any]:
     return {"bench": "plan", "db": db, "contacts": contacts, "generate_s": round(generated, 2),
             "full_plan_s": round(full_s, 2), "planned": full.planned, "checked": full.contacts,
             "by_status": full.by_status, "replan_s": round(replan_s, 2), "replan_checked": again.contacts,
-            "replanned": again.planned, "peak_mb": round(peak_rss_mb(), 1)}  # fmt: skip
+            "replanned": again.planned, "peak_mb": round(plan_peak, 1), "peak_mb_windowed": windowed,
+            "process_peak_mb": round(peak_rss_mb(), 1)}  # fmt: skip
 
 
 if __name__ == "__main__":
@@ -139,5 +145,7 @@ if __name__ == "__main__":
         f"  full 14-day plan  {r['full_plan_s']:8.2f} s, {r['planned']} messages {r['by_status']}",
         f"  hourly re-plan    {r['replan_s']:8.2f} s, {r['replan_checked']} contacts checked, "
         f"{r['replanned']} new messages",
-        f"  peak memory       {r['peak_mb']:8.1f} MB",
+        f"  peak memory       {r['peak_mb']:8.1f} MB while planning"
+        f"{'' if r['peak_mb_windowed'] else ' (whole process: no peak reset here)'}, "
+        f"{r['process_peak_mb']:.1f} MB with generating the contacts",
     ])  # fmt: skip
