@@ -4,6 +4,8 @@ Each worker coroutine claims one message at a time (a lease in the database, com
 re-checks consent, unsubscribe and bounce state right before sending (product rule 5),
 builds the bytes once and stores them (so a retry reuses the same Message-ID and Date),
 marks the hand-over, sends on its own reused SMTP connection and records the outcome.
+A refusal aimed at the sender rather than the message (AUTH, TLS, a 5xx greeting, sender
+policy) pauses the relay and puts the message back without spending one of its attempts.
 A crash before the hand-over re-queues; after it, the message goes to review, never twice.
 """
 
@@ -176,6 +178,14 @@ class Dispatcher:
                 delay = retry_delay(row.attempts, self.retry_base, self.rng)
                 store.finish(mid, self.worker, "approved", now, handed_at=None, next_attempt_at=now + delay,
                              reason=f"retrying after {reply}")
+                summary.retry += 1
+            elif result.outcome is Outcome.FAILED and result.pause_relay:
+                # The relay refuses us (greeting, TLS, AUTH, sender policy, quota), not this message:
+                # every message would fail alike. The run stops (relay_paused) and the message waits,
+                # without spending an attempt, until the relay accepts again; the run reports why.
+                delay = retry_delay(1, self.retry_base, self.rng)
+                store.finish(mid, self.worker, "approved", now, handed_at=None, next_attempt_at=now + delay,
+                             attempts=max(row.attempts - 1, 0), reason=f"waiting: the relay refused us: {reply}")
                 summary.retry += 1
             elif result.outcome is Outcome.UNCERTAIN:
                 store.finish(mid, self.worker, "review", now, reason=f"delivery uncertain: {reply}; check the "

@@ -8,8 +8,10 @@ each action is used once, in order, then the server behaves normally. Phases and
   ``"stall:SECONDS"`` before the 220;
 * ``mail`` / ``rcpt``: a reply line (``421`` also closes), ``"drop"`` (close without a reply)
   or ``"stall:SECONDS"`` (wait, then carry on);
-* ``data`` (the DATA command): a reply line, ``"drop"``, or ``"drop_in_body"`` (answer 354,
-  read one line of the body, then close while the rest is still being sent);
+* ``auth``: any action makes every AUTH attempt on that connection fail with ``535 5.7.8``;
+* ``data`` (the DATA command): a reply line, ``"drop"``, ``"stall:SECONDS"`` (before the 354) or
+  ``"drop_in_body"`` (answer 354, read one line of the body, then close while the rest is still
+  being sent);
 * ``data_end`` (after the final dot): a reply line (the message is refused, not kept),
   ``"accept_drop"`` (keep the message, close without a reply) or ``"stall:SECONDS"`` (keep the
   message, answer too late): the RFC 1047 window where the client cannot know.
@@ -29,7 +31,7 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP as SMTPServer
-from aiosmtpd.smtp import Envelope, Session
+from aiosmtpd.smtp import AuthResult, Envelope, Session
 
 
 def free_port() -> int:
@@ -51,6 +53,7 @@ class FaultHandler:
     script: dict[str, list[str]] = field(default_factory=dict)
     received: list[bytes] = field(default_factory=list)
     connections: int = 0
+    refused_sessions: list[Session] = field(default_factory=list)  # kept alive: compared by identity
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def on(self, phase: str, *actions: str) -> FaultHandler:
@@ -71,6 +74,18 @@ class FaultHandler:
     def message_ids(self) -> list[str]:
         with self.lock:
             return [message_id(raw) for raw in self.received]
+
+    def authenticator(self, server: SMTPServer, session: Session, envelope: Envelope, mechanism: str,
+                      auth_data: object) -> AuthResult:  # fmt: skip
+        """Accepts any login unless an ``auth`` fault is scripted: then every mechanism the client
+        tries on that connection is refused (aiosmtplib moves on to the next one after a 535)."""
+        with self.lock:
+            refused = any(seen is session for seen in self.refused_sessions)
+        if not refused and self.take("auth") is not None:
+            with self.lock:
+                self.refused_sessions.append(session)
+            refused = True
+        return AuthResult(success=not refused, handled=False)
 
     def _keep(self, envelope: Envelope) -> None:
         with self.lock:
@@ -152,7 +167,10 @@ class FaultSMTP(SMTPServer):
             await super().smtp_DATA(arg)
             return
         assert self.transport is not None
-        if action == "drop":
+        if action.startswith("stall:"):
+            await asyncio.sleep(float(action.split(":", 1)[1]))
+            await super().smtp_DATA(arg)
+        elif action == "drop":
             self.transport.close()
         elif action == "drop_in_body":
             await self.push("354 End data with <CR><LF>.<CR><LF>")
@@ -172,9 +190,11 @@ class _FaultController(Controller):
 class FaultServer:
     """One scripted server on a fixed port; may be started late (nothing listens until then)."""
 
-    def __init__(self, port: int | None = None, **smtp_kwargs: Any) -> None:
+    def __init__(self, port: int | None = None, *, with_auth: bool = False, **smtp_kwargs: Any) -> None:
         self.port = port or free_port()
         self.handler = FaultHandler()
+        if with_auth:  # AUTH over plain text on loopback, so a login fault can be scripted
+            smtp_kwargs |= {"authenticator": self.handler.authenticator, "auth_require_tls": False}
         self._smtp_kwargs = smtp_kwargs
         self._controller: _FaultController | None = None
 

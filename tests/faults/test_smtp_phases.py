@@ -180,6 +180,17 @@ TRANSIENT = [
     Transient("disconnect after MAIL (before DATA)", "mail", "drop", "retrying after", True, "cli"),
     Transient("stall past the timeout before DATA (at RCPT)", "rcpt", STALL, "timeout", True, "app"),
     Transient("stall past the timeout at the greeting", "greeting", STALL, "timeout", True, "cli"),
+    Transient(
+        "stall past the timeout at the DATA command (before 354)", "data", STALL, "timeout", True, "app"
+    ),
+    Transient(
+        "451 greylisting after the final dot",
+        "data_end",
+        "451 4.7.1 Greylisted, try again later",
+        "451 4.7.1",
+        False,
+        "cli",
+    ),
 ]
 
 
@@ -198,7 +209,7 @@ def test_transient_fault_is_retried_and_later_delivered_once(rig, reliability, c
         r.server.start()  # the relay comes back
 
     second = r.send(case.via, NOW + HOUR)
-    third = r.send(case.via, NOW + 2 * HOUR)
+    third = r.send("app", NOW + 2 * HOUR)
     after = r.rows(ids)
     outcomes = [a.outcome for a in r.attempts(faulted.id)]
     reliability("SMTP", case.tried, expected="approved again for retry, relay paused" if case.pauses else
@@ -259,7 +270,7 @@ def test_lost_reply_in_data_goes_to_review_and_is_never_resent(rig, reliability,
     first = r.send(case.via, NOW)
     received_first = len(r.server.handler.received)
     r.send(case.via, NOW + HOUR)
-    r.send(case.via, NOW + 8 * HOUR)
+    r.send("app", NOW + 8 * HOUR)
     with r.app.factory() as session, session.begin():  # the maintenance job's reaper leaves review alone
         MessageStore(session).reap_dead_leases(NOW + 9 * HOUR)
     r.send("app", NOW + 9 * HOUR)
@@ -305,7 +316,7 @@ PERMANENT = [
         "552 5.3.4",
         False,
         "cli",
-    ),  # fmt: skip
+    ),
     Permanent(
         "550 5.1.1 user unknown at RCPT",
         "rcpt",
@@ -313,7 +324,7 @@ PERMANENT = [
         "550 5.1.1",
         True,
         "app",
-    ),  # fmt: skip
+    ),
     Permanent(
         "550 5.1.1 user unknown at RCPT (nurture send)",
         "rcpt",
@@ -321,7 +332,7 @@ PERMANENT = [
         "550 5.1.1",
         True,
         "cli",
-    ),  # fmt: skip
+    ),
 ]
 
 
@@ -365,6 +376,68 @@ def test_permanent_refusal_fails_at_once(rig, reliability, case: Permanent) -> N
     assert (planned[0] == 0) if case.bounced else (planned[0] >= 1)
 
 
+# -- the relay refuses us, not the message: paused, the message waits without spending attempts -
+
+
+@dataclass(frozen=True)
+class Refusal:
+    tried: str
+    phase: str
+    action: str
+    code: str
+    via: str
+
+
+REFUSALS = [
+    Refusal(
+        "554 at greeting (no service for us)",
+        "greeting",
+        "554 5.7.1 No SMTP service for your address",
+        "554",
+        "cli",
+    ),
+    Refusal("535 at AUTH (credentials refused)", "auth", "refuse", "535", "app"),
+    Refusal(
+        "550 5.7.1 at MAIL (sender not allowed)",
+        "mail",
+        "550 5.7.1 Sender address rejected: not owned by user",
+        "550 5.7.1",
+        "app",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", REFUSALS, ids=lambda c: c.tried.split(" (")[0].replace(" ", "_"))
+def test_relay_refusal_pauses_and_the_message_waits(rig, reliability, case: Refusal) -> None:
+    """A refusal of the sender or its login would fail every message alike (EMAIL.md S4): the
+    relay is paused for the run and the message waits, without spending an attempt, until the
+    relay accepts again; then it is delivered once."""
+    r = rig(server_kwargs={"with_auth": True}, NURTURE_SMTP__USERNAME="mailer", NURTURE_SMTP_PASSWORD="pw")
+    ids = approved(r.app, 3)
+    r.server.handler.on(case.phase, case.action)
+
+    first = r.send(case.via, NOW)
+    faulted, *others = r.rows(ids)
+    received_first = len(r.server.handler.received)
+    second = r.send(case.via, NOW + HOUR)
+    after = r.rows(ids)
+    reliability("SMTP", case.tried, expected="relay paused, message approved again (no attempt spent), later sent",
+                observed=(f"run 1: status={faulted.status}, attempts={faulted.attempts}, reason={faulted.reason!r}, "
+                          f"others untouched={sum(m.attempts == 0 for m in others)}, received={received_first}; "
+                          f"later: statuses={[m.status for m in after]}, received={len(r.server.handler.received)}"))  # fmt: skip
+
+    assert not r.server.handler.pending(), "the scripted fault never happened"
+    assert faulted.status == "approved" and faulted.attempts == 0
+    assert faulted.reason is not None and case.code in faulted.reason
+    assert faulted.next_attempt_at is not None and faulted.next_attempt_at > NOW
+    assert first["failed"] == 0 and first["sent"] == 0 and received_first == 0
+    assert any("relay asked to pause" in e for e in first.get("errors", []))
+    assert [m.attempts for m in others] == [0, 0]
+    assert second["sent"] == 3 and [m.status for m in after] == ["sent"] * 3
+    assert not any(r.contact(m.contact_id).bounced for m in after)
+    r.assert_delivered_once(after)
+
+
 # -- retries exhausted: failed with the reason after the configured number of attempts ---------
 
 
@@ -384,14 +457,14 @@ EXHAUSTED = [
         "451 4.3.0 Temporary local problem",
         "451 4.3.0 Temporary local problem",
         "cli",
-    ),  # fmt: skip
+    ),
     Exhausted(
         "retries exhausted: 421 at greeting every time",
         "greeting",
         "421 4.3.2 Too busy",
         "421 4.3.2 Too busy",
         "app",
-    ),  # fmt: skip
+    ),
     Exhausted("retries exhausted: connect refused every time", None, "", "connect", "app"),
 ]
 
