@@ -13,6 +13,7 @@ import contextlib
 import logging
 import signal
 import time
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,53 @@ def watched_mtime(app: App) -> float:
     return newest
 
 
+@dataclass(eq=False)
+class SendRun:
+    """One send run's identity: its claims carry `name`, so they can be told apart and settled.
+
+    A run that fails (the database went away mid-batch) may leave claims in `sending` and
+    workers still finishing a message. Its own stop event ends those workers after the message
+    in hand; once every connection of the run is closed, nothing of it is in flight any more and
+    its claims are settled at once (queued again, or review if handed over) instead of waiting
+    for the lease to run out. Fencing by the run's name keeps a later run of the same process
+    from ever being confused with it.
+    """
+
+    name: str
+    stop: asyncio.Event = field(default_factory=asyncio.Event)
+    open: int = 0
+
+    def counted(self, make: Any) -> Any:
+        def factory() -> Any:
+            self.open += 1
+            return _CountedTransport(make(), self)
+
+        return factory
+
+
+class _CountedTransport:
+    def __init__(self, inner: Any, run: SendRun) -> None:
+        self.inner, self.run, self.closed = inner, run, False
+
+    async def send(self, mail: Any) -> Any:
+        return await self.inner.send(mail)
+
+    async def close(self) -> None:
+        try:
+            await self.inner.close()
+        finally:
+            if not self.closed:
+                self.closed = True
+                self.run.open -= 1
+
+
+def describe_error(exc: BaseException) -> str:
+    """One line for the log: what went wrong, without a traceback for expected trouble."""
+    from nurture.adapters.db.engine import database_problem
+
+    return database_problem(exc) or f"{exc.__class__.__name__}: {exc}"
+
+
 class Daemon:
     def __init__(self, config_path: Path, clock: Clock, app: App, *, with_web: bool = False) -> None:
         self.config_path, self.clock, self.app, self.with_web = config_path, clock, app, with_web
@@ -60,6 +108,9 @@ class Daemon:
         self._web_task: asyncio.Task[None] | None = None
         self._busy: set[asyncio.Task[Any]] = set()
         self._reloading = asyncio.Lock()
+        self._runs = 0
+        self._active: set[SendRun] = set()
+        self._failed: list[SendRun] = []
 
     # -- jobs ------------------------------------------------------------------------------
     async def plan_job(self) -> None:
@@ -101,25 +152,54 @@ class Daemon:
     async def send_job(self) -> None:
         if self.stopping.is_set():
             return
+        await self._settle_failed_runs()
         app = self.app
-        dispatcher = app.dispatcher(self.worker)
-        dispatcher.stopping = self.stopping
+        self._runs += 1
+        run = SendRun(f"{self.worker}/{self._runs}")
+        dispatcher = app.dispatcher(run.name)
+        dispatcher.stopping = run.stop
+        dispatcher.transports = run.counted(dispatcher.transports)
         self._dispatcher = dispatcher
+        self._active.add(run)
         started = app.now()
         try:
             summary = await self._tracked(dispatcher.run_once())
         except Exception as exc:
-            log.exception("send run failed")
-            await asyncio.to_thread(record_run, app.factory, "send", self.worker, started, app.now(), {}, str(exc))
+            run.stop.set()
+            self._failed.append(run)
+            why = describe_error(exc)
+            log.error(f"send run failed: {why}; it is retried on the next run")
+            with contextlib.suppress(Exception):
+                await asyncio.to_thread(record_run, app.factory, "send", self.worker, started, app.now(), {}, why)
             return
+        finally:
+            self._active.discard(run)
         if summary.sent or summary.failed or summary.retry or summary.uncertain or summary.skipped:
             await asyncio.to_thread(record_run, app.factory, "send", self.worker, started, app.now(), summary.as_dict())
             log.info("send run done", extra={"fields": summary.as_dict()})
+
+    async def _settle_failed_runs(self) -> None:
+        """Claims of failed runs whose connections are all closed: queued again, or review if handed over."""
+        for run in [r for r in self._failed if r.open == 0]:
+            try:
+                requeued, uncertain = await asyncio.to_thread(self._settle, run.name)
+            except Exception as exc:
+                log.warning(f"claims of a failed send run not settled yet: {describe_error(exc)}")
+                return
+            self._failed.remove(run)
+            if requeued or uncertain:
+                log.warning(f"claims of a failed send run settled: {len(requeued)} queued again, "
+                            f"{len(uncertain)} in review (delivery uncertain)")  # fmt: skip
+
+    def _settle(self, name: str) -> tuple[list[int], list[int]]:
+        with self.app.factory() as session, session.begin():
+            return MessageStore(session).settle_claims(name, self.app.now())
 
     async def maintenance_job(self) -> None:
         if self.stopping.is_set():
             return
         await self._tracked(asyncio.to_thread(self._maintain))
+        await self._tracked(self._settle_failed_runs())
         await self._tracked(self._digest())
 
     def _maintain(self) -> None:
@@ -130,8 +210,8 @@ class Daemon:
                 store = MessageStore(session)
                 expired = store.expire_missed(now)
                 requeued, uncertain = store.reap_dead_leases(now)
-        except Exception:
-            log.exception("maintenance failed")
+        except Exception as exc:
+            log.error(f"maintenance failed: {describe_error(exc)}; it is retried on the next run")
             return
         if expired or requeued or uncertain:
             counts = {"expired": len(expired), "requeued": len(requeued), "uncertain": len(uncertain)}
@@ -258,7 +338,8 @@ class Daemon:
         with contextlib.suppress(Exception), self.app.factory() as session, session.begin():
             session.execute(
                 update(Message)
-                .where(Message.status == "sending", Message.claimed_by == self.worker, Message.handed_at.is_(None))
+                .where(Message.status == "sending", Message.handed_at.is_(None),
+                       Message.claimed_by.startswith(f"{self.worker}/", autoescape=True))
                 .values(status="approved", claimed_by=None, lease_until=None)
             )
 
@@ -266,6 +347,8 @@ class Daemon:
         if not self.stopping.is_set():
             log.info(f"stopping ({why})")
             self.stopping.set()
+            for run in self._active:
+                run.stop.set()
 
 
 def run_daemon(config_path: Path, now_text: str | None, *, with_web: bool = False, log_format: str = "text") -> int:

@@ -12,9 +12,30 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from nurture.errors import NurtureError
+
 MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class DatabaseProblem(NurtureError):
+    """The database cannot be used right now (full disk, read-only file, server gone): says which."""
+
+
+def _plain_errors(engine: Engine) -> Engine:
+    """Operational failures become a DatabaseProblem whose text says what is wrong (no traceback for users)."""
+
+    @event.listens_for(engine, "handle_error")
+    def _explain(context: Any) -> None:
+        if context.is_pre_ping or not isinstance(context.sqlalchemy_exception, OperationalError):
+            return
+        raise DatabaseProblem(database_problem(context.sqlalchemy_exception) or "database error") from (
+            context.sqlalchemy_exception
+        )
+
+    return engine
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -41,8 +62,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             # Take the write lock up front: two writers never deadlock on a lock upgrade.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
-        return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+        return _plain_errors(engine)
+    return _plain_errors(create_engine(url, pool_pre_ping=True, **kwargs))
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
@@ -76,3 +97,35 @@ def upgrade(engine: Engine) -> str | None:
         command.upgrade(cfg, "head")
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def database_problem(exc: BaseException) -> str | None:
+    """What a database error means for the user, in one line; None when it is not a database error.
+
+    Full disks, read-only files and an unreachable server are expected trouble for a long-running
+    sender: they deserve a sentence that says what is wrong, not a traceback.
+    """
+    import errno
+
+    from sqlalchemy.exc import DBAPIError
+
+    if isinstance(exc, DatabaseProblem):
+        return str(exc)
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC:
+        return f"the disk is full ({exc.filename or exc.strerror})"
+    if not isinstance(exc, DBAPIError):
+        return None
+    detail = (str(exc.orig) or exc.orig.__class__.__name__).strip().splitlines()[0]
+    low = detail.lower()
+    if "readonly database" in low or "read-only" in low:
+        return f"the database cannot be written: the file or its folder is read-only ({detail})"
+    if "disk is full" in low or "no space left" in low:
+        return f"the disk holding the database is full ({detail})"
+    if "disk i/o error" in low or "unable to open database file" in low:
+        return f"the database file cannot be read or written; check the disk and the file ({detail})"
+    if exc.connection_invalidated or any(
+        w in low for w in ("connection refused", "connection failed", "server closed", "terminating connection",
+                           "starting up", "shutting down", "could not connect", "consuming input failed")
+    ):  # fmt: skip
+        return f"the database server cannot be reached ({detail})"
+    return f"database error: {detail}"

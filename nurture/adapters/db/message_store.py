@@ -276,10 +276,17 @@ class MessageStore:
         have arrived, so it is never resent blindly; a human decides (`review`).
         Returns (requeued ids, uncertain ids).
         """
+        return self._settle(Message.lease_until < now, now)
+
+    def settle_claims(self, worker: str, now: datetime) -> tuple[list[int], list[int]]:
+        """The claims of a send run known to be over (it failed), settled at once as a dead lease would be."""
+        return self._settle(Message.claimed_by == worker, now)
+
+    def _settle(self, which: Any, now: datetime) -> tuple[list[int], list[int]]:
         rows = list(
             self.session.execute(
                 select(Message.id, Message.handed_at)
-                .where(Message.status == "sending", Message.lease_until < now)
+                .where(Message.status == "sending", which)
                 .with_for_update(skip_locked=True)
             )
         )
@@ -297,7 +304,7 @@ class MessageStore:
                 note = "delivery uncertain"
             done = self.session.execute(
                 update(Message)
-                .where(Message.id == mid, Message.status == "sending")
+                .where(Message.id == mid, Message.status == "sending", which)
                 .values(status=to, reason=reason, claimed_by=None, lease_until=None, updated_at=now)
                 .execution_options(synchronize_session=False)
             ).rowcount  # type: ignore[attr-defined]
