@@ -16,8 +16,15 @@ UNITS: dict[str, timedelta] = {
     "d": timedelta(days=1),
     "w": timedelta(weeks=1),
 }
-_DURATION = re.compile(r"(\d+)([smhdw])")
-_TIME = re.compile(r"([01]\d|2[0-3]):([0-5]\d)")
+# ASCII digits only: `\d` would also accept "١٢d" or "٠٨:٣٠", which no one reading the file could check.
+_DURATION = re.compile(r"([0-9]+)([smhdw])")
+_TIME = re.compile(r"([01][0-9]|2[0-3]):([0-5][0-9])")
+# Longer than any cadence, cap or reconnect gap; also keeps `now + duration` far from datetime's limits.
+MAX_DURATION = timedelta(days=36525)
+
+
+class DurationTooLong(ValueError):
+    """A well-formed duration beyond MAX_DURATION (100 years)."""
 
 
 def parse_duration(text: str) -> timedelta:
@@ -27,7 +34,11 @@ def parse_duration(text: str) -> timedelta:
     found = _DURATION.fullmatch(text.strip())
     if not found:
         raise ValueError(f"{text!r} is not a duration")
-    return int(found.group(1)) * UNITS[found.group(2)]
+    number, unit = found.group(1).lstrip("0") or "0", UNITS[found.group(2)]
+    # Compare before multiplying: 10**20 days does not fit in a timedelta at all.
+    if len(number) > 12 or int(number) * unit.total_seconds() > MAX_DURATION.total_seconds():
+        raise DurationTooLong(f"{text!r} is longer than 100 years")
+    return int(number) * unit
 
 
 def parse_time_of_day(text: str) -> time:

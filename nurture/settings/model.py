@@ -24,7 +24,7 @@ from pydantic_core import PydanticCustomError
 
 from nurture.domain.email_address import InvalidEmail, normalise_email
 from nurture.domain.vocabulary import COUNTRY_CODES
-from nurture.settings.durations import parse_duration, parse_time_of_day
+from nurture.settings.durations import DurationTooLong, parse_duration, parse_time_of_day
 
 ERROR_TYPE = "nurture"
 
@@ -97,6 +97,8 @@ def duration(example: str, *, positive: bool = True) -> BeforeValidator:
             return value
         try:
             parsed = parse_duration(value)
+        except DurationTooLong:
+            raise fail(f"is longer than 100 years; write a shorter one like {example}") from None
         except ValueError:
             raise fail(f"is not a duration; write it like {example}") from None
         if positive and not parsed:
@@ -256,6 +258,8 @@ def reconnect_after() -> BeforeValidator:
             return value
         try:
             parsed = parse_duration(value)
+        except DurationTooLong:
+            raise fail('is longer than 100 years; write a shorter one like "180d", or false to switch it off') from None
         except ValueError:
             parsed = None
         if not parsed:
@@ -325,6 +329,9 @@ class Smtp(Section):
     max_per_minute: Annotated[int, whole(120, 0)] = 120
     concurrency: Annotated[int, whole(4, 1, 64)] = 4
     timeout: Annotated[timedelta, duration("30s")] = timedelta(seconds=30)
+    # RFC 5321 §4.5.3.2.6: at least 10 minutes for the reply to the final dot; giving up sooner
+    # turns a slow but accepted message into a "delivery uncertain" one.
+    data_timeout: Annotated[timedelta, duration("10m")] = timedelta(minutes=10)
     max_attempts: Annotated[int, whole(8, 1, 100)] = 8
     retry_after: Annotated[timedelta, duration("5m")] = timedelta(minutes=5)
 
