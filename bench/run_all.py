@@ -236,6 +236,7 @@ def machine() -> dict[str, str]:
         "Python": platform.python_version(),
         "SQLite": sqlite3.sqlite_version,
         "PostgreSQL": postgres_version(),
+        "load average at start (1/5/15 min)": " / ".join(f"{v:.2f}" for v in os.getloadavg()),
         "commit": (commit.strip() or "unknown") + (" (with uncommitted changes)" if dirty else ""),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
     }
@@ -255,6 +256,9 @@ def render_page(outcomes: list[Outcome], info: dict[str, str], quick: bool, runs
             f"Runs per benchmark: {runs}; the 1,000,000-contact plans: {plan_runs}.", "",
             "| machine | |", "|---|---|"]  # fmt: skip
     out += [f"| {k} | {v} |" for k, v in info.items()]
+    left_out = [c.name for c in CASES if c.name not in {o.case.name for o in outcomes}]
+    if left_out:
+        out += ["", f"Not run this time: {', '.join(left_out)} (see `python bench/run_all.py --list`)."]
     summary_rows: list[str] = []
     body: list[str] = []
     for o in outcomes:
@@ -308,11 +312,15 @@ def main() -> int:
     runs = 1 if args.quick else args.runs
     plan_runs = 1 if args.quick else args.plan_runs
     info = machine()
+    load_start = info.pop("load average at start (1/5/15 min)")
     print(f"benchmarks: {', '.join(c.name for c in chosen)}; {runs} run(s) each"
           f"{f', plans {plan_runs}' if any(c.expensive for c in chosen) else ''}", file=sys.stderr, flush=True)  # fmt: skip
     started = time.perf_counter()
     outcomes = [run_case(c, plan_runs if c.expensive else runs, args.quick, i, len(chosen))
                 for i, c in enumerate(chosen, 1)]  # fmt: skip
+    info["load average (1/5/15 min), start → end"] = \
+        f"{load_start} → {' / '.join(f'{v:.2f}' for v in os.getloadavg())}"  # fmt: skip
+    info["date"] = info.pop("date")
     args.json.parent.mkdir(parents=True, exist_ok=True)
     args.json.write_text(json.dumps({"machine": info, "quick": args.quick, "results": {
         o.case.name: {"runs": o.runs, "seconds": o.seconds, "errors": o.errors} for o in outcomes}}, indent=2))  # fmt: skip
