@@ -175,6 +175,7 @@ class App:
         config = SmtpConfig(
             host=smtp.host, port=smtp.port, security=smtp.security, username=smtp.username or None,
             password=self.settings.smtp_password(), timeout=smtp.timeout.total_seconds(),
+            data_timeout=smtp.data_timeout.total_seconds(),
         )  # fmt: skip
         return Dispatcher(
             factory=self.factory,

@@ -38,6 +38,9 @@ class DeliveryResult:
     text: str
     bounce: bool = False  # the recipient's mailbox does not exist: mark the contact bounced
     pause_relay: bool = False  # the relay itself is unhappy: stop using it for a while
+    # The failure came before this message was offered (no connection, greeting, TLS, AUTH): it
+    # says nothing about the message, so it must not use up one of the message's attempts.
+    relay_only: bool = False
 
 
 def enhanced_code(text: str) -> tuple[int, int, int] | None:
@@ -67,32 +70,38 @@ def classify(phase: str, code: int | None, text: str) -> DeliveryResult:
     if phase not in PHASES:
         raise ValueError(f"unknown SMTP phase {phase!r}")
     text = " ".join(text.split())
+    relay_only = phase in ("connect", "ehlo", "starttls", "auth")
     if code is None:
         if phase == "data_end":
             return DeliveryResult(Outcome.UNCERTAIN, None, text or "no reply after the message was sent")
-        return DeliveryResult(Outcome.RETRY, None, text or "connection problem", pause_relay=True)
+        return DeliveryResult(Outcome.RETRY, None, text or "connection problem", pause_relay=True, relay_only=relay_only)
 
     enhanced = enhanced_code(text)
     if 200 <= code < 300 and phase == "data_end":
         return DeliveryResult(Outcome.SENT, code, text)
     if code < 400:
         # A positive reply where an error path was taken: the dialogue is out of step.
-        return DeliveryResult(Outcome.RETRY, code, text, pause_relay=True)
+        return DeliveryResult(Outcome.RETRY, code, text, pause_relay=True, relay_only=relay_only)
     if code == 421:
-        return DeliveryResult(Outcome.RETRY, code, text, pause_relay=True)
+        return DeliveryResult(Outcome.RETRY, code, text, pause_relay=True, relay_only=relay_only)
     if code < 500:
-        return DeliveryResult(Outcome.RETRY, code, text, pause_relay=_is_rate_limit(enhanced, text))
+        paused = relay_only or _is_rate_limit(enhanced, text)
+        return DeliveryResult(Outcome.RETRY, code, text, pause_relay=paused, relay_only=relay_only)
     if code >= 600:
-        return DeliveryResult(Outcome.FAILED, code, text, pause_relay=True)
+        return DeliveryResult(Outcome.FAILED, code, text, pause_relay=True, relay_only=relay_only)
 
     # Permanent replies.
-    if phase in ("connect", "ehlo", "starttls", "auth") or code in (530, 534, 535, 538):
+    if relay_only or code in (530, 534, 535, 538):
         # The relay refuses us, not this message: every other message would fail the same way.
-        return DeliveryResult(Outcome.FAILED, code, text, pause_relay=True)
+        return DeliveryResult(Outcome.FAILED, code, text, pause_relay=True, relay_only=relay_only)
     if phase == "rcpt":
         if code == 552 and (enhanced is not None and enhanced[1:] == (5, 3) or "too many" in text.lower()):
             # RFC 5321 §4.5.3.1.10: "too many recipients" is to be treated as temporary.
             return DeliveryResult(Outcome.RETRY, code, text)
+        if _is_rate_limit(enhanced, text):
+            # A sending quota (Gmail 550 5.4.5 "daily user sending limit exceeded"): the recipient
+            # is fine, the relay wants us to stop for a while.
+            return DeliveryResult(Outcome.FAILED, code, text, pause_relay=True)
         if enhanced is not None:
             bad_mailbox = enhanced[1] == 1 or enhanced[1:] == (2, 1)
             return DeliveryResult(Outcome.FAILED, code, text, bounce=bad_mailbox)

@@ -174,18 +174,23 @@ class Dispatcher:
                         .values(last_touch_at=now, next_due_at=None)
                     )
                 summary.sent += 1
+            elif (result.outcome is Outcome.FAILED and result.pause_relay) or (
+                result.outcome is Outcome.RETRY and result.relay_only
+            ):
+                # The relay refuses us (greeting, TLS, AUTH, sender policy, quota) or cannot be
+                # reached, not this message: every message would fare alike, and a relay that is
+                # down for a night must not use up the attempts of everything approved. The run
+                # stops (relay_paused) and the message waits, without spending an attempt, until
+                # the relay accepts again; the run reports why.
+                delay = retry_delay(1, self.retry_base, self.rng)
+                why = "the relay refused us" if result.outcome is Outcome.FAILED else "the relay is not reachable"
+                store.finish(mid, self.worker, "approved", now, handed_at=None, next_attempt_at=now + delay,
+                             attempts=max(row.attempts - 1, 0), reason=f"waiting: {why}: {reply}")
+                summary.retry += 1
             elif result.outcome is Outcome.RETRY and row.attempts < self.max_attempts:
                 delay = retry_delay(row.attempts, self.retry_base, self.rng)
                 store.finish(mid, self.worker, "approved", now, handed_at=None, next_attempt_at=now + delay,
                              reason=f"retrying after {reply}")
-                summary.retry += 1
-            elif result.outcome is Outcome.FAILED and result.pause_relay:
-                # The relay refuses us (greeting, TLS, AUTH, sender policy, quota), not this message:
-                # every message would fail alike. The run stops (relay_paused) and the message waits,
-                # without spending an attempt, until the relay accepts again; the run reports why.
-                delay = retry_delay(1, self.retry_base, self.rng)
-                store.finish(mid, self.worker, "approved", now, handed_at=None, next_attempt_at=now + delay,
-                             attempts=max(row.attempts - 1, 0), reason=f"waiting: the relay refused us: {reply}")
                 summary.retry += 1
             elif result.outcome is Outcome.UNCERTAIN:
                 store.finish(mid, self.worker, "review", now, reason=f"delivery uncertain: {reply}; check the "

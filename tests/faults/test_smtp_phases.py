@@ -38,6 +38,7 @@ STALL = "stall:3"  # three times the client's timeout below
 # Short timeouts keep the suite fast; one connection makes the order of messages deterministic.
 FAST = {
     "NURTURE_SMTP__TIMEOUT": "1s",
+    "NURTURE_SMTP__DATA_TIMEOUT": "1s",
     "NURTURE_SMTP__CONCURRENCY": "1",
     "NURTURE_SMTP__MAX_PER_MINUTE": "0",
     "NURTURE_SMTP__RETRY_AFTER": "1s",
@@ -221,8 +222,14 @@ def test_transient_fault_is_retried_and_later_delivered_once(rig, reliability, c
     ))  # fmt: skip
 
     assert not r.server.handler.pending(), "the scripted fault never happened"
-    assert faulted.status == "approved" and faulted.attempts == 1
-    assert faulted.reason is not None and faulted.reason.startswith("retrying after")
+    # Before the message was offered (no connection, greeting) the fault says nothing about the
+    # message: it waits without spending an attempt. Later faults spend one.
+    relay_only = case.phase in (None, "greeting")
+    assert faulted.status == "approved" and faulted.attempts == (0 if relay_only else 1)
+    assert faulted.reason is not None
+    assert faulted.reason.startswith(
+        "waiting: the relay is not reachable" if relay_only else "retrying after"
+    )
     assert case.reason.lower() in faulted.reason.lower()
     assert faulted.next_attempt_at is not None and faulted.next_attempt_at > NOW
     assert first["retry"] == 1 and first["failed"] == first["uncertain"] == 0
@@ -234,7 +241,7 @@ def test_transient_fault_is_retried_and_later_delivered_once(rig, reliability, c
         assert [m.status for m in others] == ["sent", "sent"] and received_first == 2
     assert second["sent"] == (3 if case.pauses else 1) and third["sent"] == 0
     assert [m.status for m in after] == ["sent"] * 3
-    assert after[0].attempts == 2 and outcomes == ["retry", "sent"]
+    assert after[0].attempts == (1 if relay_only else 2) and outcomes == ["retry", "sent"]
     r.assert_delivered_once(after)
     # The retry carried the bytes stored before the first attempt: same Message-ID, same Date.
     retried = next(raw for raw in r.server.handler.received if message_id(raw) == faulted.message_id)
@@ -459,13 +466,8 @@ EXHAUSTED = [
         "cli",
     ),
     Exhausted(
-        "retries exhausted: 421 at greeting every time",
-        "greeting",
-        "421 4.3.2 Too busy",
-        "421 4.3.2 Too busy",
-        "app",
+        "retries exhausted: disconnect after MAIL every time", "mail", "drop", "unexpected eof", "app"
     ),
-    Exhausted("retries exhausted: connect refused every time", None, "", "connect", "app"),
 ]
 
 
@@ -496,3 +498,46 @@ def test_retries_exhausted_fail_with_the_reason(rig, reliability, case: Exhauste
     assert not r.server.handler.received and not r.contact(row.contact_id).bounced
     if case.phase is not None:
         assert len(left) == 1, "a fourth attempt was made after the message had failed"
+
+
+OUTAGES = [
+    Exhausted(
+        "relay outage: 421 at greeting on every run", "greeting", "421 4.3.2 Too busy", "421 4.3.2", "app"
+    ),
+    Exhausted("relay outage: connect refused on every run", None, "", "connect", "cli"),
+]
+
+
+@pytest.mark.parametrize(
+    "case", OUTAGES, ids=lambda c: c.tried.split(": ")[1].split(" on")[0].replace(" ", "_")
+)
+def test_relay_outage_spends_no_attempts_and_delivers_once_it_is_back(
+    rig, reliability, case: Exhausted
+) -> None:
+    """A relay that is down for many runs must not fail what was approved: nothing was offered yet."""
+    attempts, runs = 3, 5
+    r = rig(start=case.phase is not None, NURTURE_SMTP__MAX_ATTEMPTS=str(attempts))
+    [mid] = approved(r.app, 1)
+    if case.phase is not None:
+        r.server.handler.on(case.phase, *[case.action] * runs)
+
+    states = []
+    for run in range(runs):
+        r.send(case.via, NOW + run * 2 * HOUR)
+        [row] = r.rows([mid])
+        states.append((row.status, row.attempts))
+    waiting_reason = row.reason
+    if case.phase is None:
+        r.server.start()  # the relay comes back
+    back = r.send(case.via, NOW + runs * 2 * HOUR)
+    [final] = r.rows([mid])
+    reliability("SMTP", case.tried, expected=f"waits without spending attempts ({runs} runs > {attempts} attempts), "
+                "then sent once", observed=(f"status/attempts per run={states}, reason={waiting_reason!r}; "
+                f"relay back: status={final.status}, attempts={final.attempts}, "
+                f"received={len(r.server.handler.received)}"))  # fmt: skip
+
+    assert states == [("approved", 0)] * runs
+    assert waiting_reason is not None and waiting_reason.startswith("waiting: the relay is not reachable")
+    assert case.reason.lower() in waiting_reason.lower()
+    assert back["sent"] == 1 and final.status == "sent" and final.attempts == 1
+    r.assert_delivered_once([final])

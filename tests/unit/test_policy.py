@@ -24,7 +24,7 @@ S, R, F, U = Outcome.SENT, Outcome.RETRY, Outcome.FAILED, Outcome.UNCERTAIN
         ("mail", 452, "4.3.1 Insufficient system storage", R, False, False),
         ("rcpt", 452, "4.2.2 Mailbox full", R, False, False),
         ("data_end", 451, "4.3.0 Temporary failure", R, False, False),
-        ("starttls", 454, "4.7.0 TLS not available due to temporary reason", R, False, False),
+        ("starttls", 454, "4.7.0 TLS not available due to temporary reason", R, False, True),
         ("rcpt", 421, "4.7.0 Too many errors, closing", R, False, True),
         ("connect", 421, "4.3.2 Service not available", R, False, True),
         ("mail", 451, "4.7.28 Gmail has detected an unusual rate of mail", R, False, True),
@@ -51,6 +51,7 @@ S, R, F, U = Outcome.SENT, Outcome.RETRY, Outcome.FAILED, Outcome.UNCERTAIN
         ("data", 554, "5.5.1 No valid recipients", F, False, False),
         ("mail", 553, "5.7.1 Sender address rejected: not owned by user", F, False, True),
         ("mail", 550, "5.4.5 Daily user sending limit exceeded", F, False, True),
+        ("rcpt", 550, "5.4.5 Daily user sending limit exceeded", F, False, True),
         # the relay refuses us: every message would fail
         ("auth", 535, "5.7.8 Authentication credentials invalid", F, False, True),
         ("mail", 530, "5.7.0 Authentication required", F, False, True),
@@ -62,6 +63,17 @@ def test_classification_table(phase, code, text, outcome, bounce, pause):
     result = classify(phase, code, text)
     assert (result.outcome, result.bounce, result.pause_relay) == (outcome, bounce, pause)
     assert result.code == code
+
+
+@pytest.mark.parametrize(
+    ("phase", "code", "relay_only"),
+    [("connect", None, True), ("connect", 421, True), ("ehlo", None, True), ("starttls", 454, True),
+     ("auth", 535, True), ("mail", None, False), ("mail", 421, False), ("rcpt", 451, False),
+     ("data", None, False), ("data_end", 451, False)],
+)  # fmt: skip
+def test_only_failures_before_the_message_is_offered_spare_its_attempts(phase, code, relay_only):
+    """A relay that is down or refuses us says nothing about the message being sent."""
+    assert classify(phase, code, "4.3.2 busy" if code else "connection refused").relay_only is relay_only
 
 
 def test_reply_text_is_kept_on_one_line():
