@@ -2,7 +2,7 @@
 PYTHON ?= python3
 STAMP := var/.installed
 
-.PHONY: demo test lint install bench clean
+.PHONY: demo test lint install bench reliability clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m pip install --quiet --disable-pip-version-check -e '.[test]'
@@ -20,6 +20,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(PYTHON) bench/run_all.py
+
+reliability: $(STAMP)
+	$(PYTHON) bench/reliability.py
 
 clean:
 	rm -rf var .pytest_cache
