@@ -40,7 +40,9 @@ class LineIndex:
         self.sections: dict[str, int] = {}
         self.keys: dict[tuple[str, str], int] = {}
         section, open_quote = "", ""
-        for number, raw in enumerate(text.splitlines(), start=1):
+        # TOML ends lines only at LF (CRLF included); str.splitlines() would also split at U+0085 or
+        # U+2028 inside a string value and shift every line number after it.
+        for number, raw in enumerate(text.split("\n"), start=1):
             line = raw.strip()
             if open_quote:
                 if line.count(open_quote) % 2:
@@ -272,6 +274,11 @@ def check_settings(path: Path | str, environ: Mapping[str, str] | None = None) -
         line = int(at.group(1)) if at else None
         detail = _TOML_AT.sub("", message)
         column = f" at column {at.group(2)}" if at else ""
+        if at is None and message.endswith("(at end of document)"):
+            # An array, table or string left open runs to the end: name the last line, say where to look.
+            line = text.count("\n") + (0 if text.endswith("\n") else 1)
+            detail = message.removesuffix("(at end of document)").strip()
+            column = " at the end of the file (a bracket or quote opened above is never closed)"
         return None, [Problem(Location(shown, line), f"this is not valid TOML: {detail}{column}; check the quotes, "
                                                      "brackets and `key = value` form of this line")]  # fmt: skip
     out = _Collector(shown, LineIndex(text))
