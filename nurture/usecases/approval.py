@@ -87,9 +87,11 @@ class ApprovalDesk:
                           template=composed.template, raw=None)
             # The personal line is a column of its own; `move`'s `note` is the audit entry.
             session.execute(update(Message).where(Message.id == mid).values(note=note.strip()))
+        # A person decided it should go (again, for one whose delivery was uncertain): it gets
+        # the full number of attempts and goes at once, with the same Message-ID.
         store.move(
             row, "approved", actor, now, note=note,
-            approved_by=actor, approved_at=now, reason=None,
+            approved_by=actor, approved_at=now, reason=None, attempts=0, next_attempt_at=None,
             message_id=row.message_id or self.new_message_id(), **values,
         )  # fmt: skip
         return f"approved message {mid} ({row.occasion} for {view.full_name}, goes out {row.send_at:%Y-%m-%d %H:%M} UTC)"

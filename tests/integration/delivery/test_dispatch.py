@@ -100,6 +100,15 @@ async def test_dead_lease_before_handover_is_requeued_and_after_is_review(db_url
     rows = statuses(app, ids)
     assert rows[claimed[0]].status == "sent" and rows[claimed[1]].status == "review"
     assert rows[claimed[1]].reason.startswith("delivery uncertain")
+    # The approver checked: it did not arrive. Approved again, it goes once, same Message-ID, fresh attempts.
+    [result] = app.desk().approve([claimed[1]], "jana")
+    assert result.ok, result.text
+    again = statuses(app, ids)[claimed[1]]
+    assert (again.status, again.attempts, again.next_attempt_at) == ("approved", 0, None)
+    assert (await app.dispatcher("w3").run_once()).sent == 1
+    final = statuses(app, ids)[claimed[1]]
+    assert final.status == "sent" and final.attempts == 1 and final.message_id == rows[claimed[1]].message_id
+    assert len(handler.received) == 2
 
 
 async def test_two_dispatchers_share_the_queue_without_duplicates(db_url, smtp):
