@@ -181,12 +181,16 @@ class Daemon:
     async def _settle_failed_runs(self) -> None:
         """Claims of failed runs whose connections are all closed: queued again, or review if handed over."""
         for run in [r for r in self._failed if r.open == 0]:
+            # Taken off the list before the await: the send and maintenance jobs both call this.
+            if run not in self._failed:
+                continue
+            self._failed.remove(run)
             try:
                 requeued, uncertain = await asyncio.to_thread(self._settle, run.name)
             except Exception as exc:
+                self._failed.append(run)
                 log.warning(f"claims of a failed send run not settled yet: {describe_error(exc)}")
                 return
-            self._failed.remove(run)
             if requeued or uncertain:
                 log.warning(f"claims of a failed send run settled: {len(requeued)} queued again, "
                             f"{len(uncertain)} in review (delivery uncertain)")  # fmt: skip

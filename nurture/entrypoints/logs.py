@@ -44,3 +44,6 @@ def setup_logging(fmt: str = "text", level: int = logging.INFO) -> None:
     root.setLevel(level)
     for noisy in ("apscheduler", "aiosmtplib", "mail.log", "uvicorn.access", "alembic"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # A send run longer than `send_every` is normal; the scheduler's "skipped: maximum number of
+    # running instances" warning every tick would bury the real news. Job errors still show.
+    logging.getLogger("apscheduler.scheduler").setLevel(logging.ERROR)

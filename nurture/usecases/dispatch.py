@@ -20,9 +20,11 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from nurture.adapters.db.contact_store import to_view
+from nurture.adapters.db.engine import DatabaseProblem
 from nurture.adapters.db.message_store import MessageStore
 from nurture.adapters.db.tables import Contact, DeliveryAttempt, Message
 from nurture.outbox.policy import DeliveryResult, Outcome, retry_delay
@@ -148,10 +150,34 @@ class Dispatcher:
             result = await transport.send(prepared)
         except Exception as exc:  # a bug in the transport must not lose the message
             result = DeliveryResult(Outcome.UNCERTAIN, None, f"unexpected error: {exc!r}")
-        await asyncio.to_thread(self._record, mid, started, result, summary)
+        await self._record_surely(mid, started, result, summary)
         if result.pause_relay:
             self.relay_paused = True
             summary.errors.append(f"relay asked to pause: {result.code or ''} {result.text}".strip())
+
+    async def _record_surely(self, mid: int, started: datetime, result: DeliveryResult, summary: SendSummary) -> None:
+        """Record the outcome, waiting out a short database outage (a restart, a full disk).
+
+        The relay's answer is known now and lost if this fails: the lease would expire and a
+        message that did arrive would go to review as "delivery uncertain". So retry for up to
+        half the lease (a few seconds once the daemon is stopping), then give up and let the
+        lease decide; the outcome is one transaction, so a retry never records half of it.
+        """
+        deadline = time.monotonic() + self.lease.total_seconds() / 2
+        pause = 0.5
+        while True:
+            counts = (summary.sent, summary.retry, summary.failed, summary.uncertain)
+            try:
+                await asyncio.to_thread(self._record, mid, started, result, summary)
+                return
+            except (DatabaseProblem, OperationalError):
+                summary.sent, summary.retry, summary.failed, summary.uncertain = counts
+                if self.stopping.is_set():
+                    deadline = min(deadline, time.monotonic() + 5.0)
+                if time.monotonic() + pause > deadline:
+                    raise
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, 5.0)
 
     def _record(self, mid: int, started: datetime, result: DeliveryResult, summary: SendSummary) -> None:
         with self.factory() as session, session.begin():
