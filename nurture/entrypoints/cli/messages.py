@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from email import policy
 from email.parser import BytesParser
 
@@ -19,6 +20,7 @@ from nurture.entrypoints.cli.common import (
     load_app,
     opts,
 )
+from nurture.entrypoints.logs import setup_logging
 from nurture.entrypoints.serialize import message_json
 
 STATUSES = ["pending", "approved", "sending", "sent", "rejected", "failed", "expired", "blocked", "review", "all"]
@@ -211,6 +213,8 @@ def send(dry_run: bool) -> None:
                 click.echo(f"would send {m.id}: {m.occasion} to contact {m.contact_id}: {m.subject}")
             click.echo(f"{len(rows)} message(s) due", err=True)
         return
+    # Warnings (claims of a killed run queued again or sent to review) reach the operator as lines.
+    setup_logging("text", logging.WARNING)
     progress = Progress("sending")
     dispatcher = app.dispatcher(progress=lambda s: progress.update(s.sent + s.failed + s.retry + s.uncertain, "messages"))
     started = app.now()
