@@ -28,6 +28,17 @@ def reset_peak_rss() -> bool:
         return False
 
 
+def rss_mb() -> float:
+    """Resident memory now, in MB (0 where /proc is missing)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def window_peak_rss_mb() -> float:
     """Peak resident memory since the last `reset_peak_rss` (VmHWM), else since the start, in MB."""
     try:
