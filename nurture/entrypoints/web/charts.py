@@ -104,19 +104,19 @@ def coverage_bars(rows: Sequence[TierCoverage], label: str = "touches done and p
         done = round(plot * r.touches / peak)
         goal = round(plot * r.target / peak)
         parts.append(f'<text x="0" y="{y + bar}" fill="#24292f">Tier {escape(r.tier)}</text>')
-        parts.append(f'<text x="0" y="{y + 2 * bar + 2}" fill="#57606a">{r.contacts} contacts</text>')
+        parts.append(f'<text x="0" y="{y + 2 * bar + 2}" fill="#57606a">{r.contacts} contact{"" if r.contacts == 1 else "s"}</text>')
         colour = "#2da44e" if r.percent >= 100 else ("#bf8700" if r.percent >= 60 else "#cf222e")
         parts.append(
             f'<rect class="bar touches" data-tier="{escape(r.tier)}" data-value="{r.touches}" x="{left}" y="{y}" '
             f'width="{max(done, 1)}" height="{bar}" fill="{colour}"><title>Tier {escape(r.tier)}: {r.touches} '
-            f"touches</title></rect>"
+            f"touches done and planned</title></rect>"
         )
         parts.append(
             f'<rect class="bar target" data-tier="{escape(r.tier)}" data-value="{r.target}" x="{left}" '
             f'y="{y + bar + 2}" width="{max(goal, 1)}" height="{bar}" fill="#d0d7de" stroke="#8c959f">'
             f"<title>Tier {escape(r.tier)}: target {r.target}</title></rect>"
         )
-        parts.append(f'<text x="{left + done + 6}" y="{y + bar - 3}" fill="#24292f">{r.touches} done '
+        parts.append(f'<text x="{left + done + 6}" y="{y + bar - 3}" fill="#24292f">{r.touches} done + planned '
                      f"({r.percent}%)</text>")  # fmt: skip
         parts.append(f'<text x="{left + goal + 6}" y="{y + 2 * bar - 1}" fill="#57606a">target {r.target}</text>')
         y += 2 * bar + gap + 12
