@@ -37,24 +37,28 @@ class HtmlText:
 
 
 def _decode(source: str, start: int, end: int, chars: list[str], offsets: list[int]) -> None:
-    """Append source[start:end] with character references decoded, each output char mapped back."""
+    """Append source[start:end] with character references decoded, each output char mapped back.
+
+    `chars` collects pieces of text; together they hold exactly one character per entry of `offsets`.
+    """
     pos = start
-    for m in _ENTITY.finditer(source, start, end):
-        for k in range(pos, m.start()):
-            chars.append(source[k])
-            offsets.append(k)
-        raw = m.group()
-        decoded = html.unescape(raw)
-        if decoded == raw:
-            chars.extend(raw)
-            offsets.extend(range(m.start(), m.end()))
-        else:
-            chars.extend(decoded)
-            offsets.extend([m.start()] * len(decoded))
-        pos = m.end()
-    for k in range(pos, end):
-        chars.append(source[k])
-        offsets.append(k)
+    if "&" in source[start:end]:
+        for m in _ENTITY.finditer(source, start, end):
+            if m.start() > pos:
+                chars.append(source[pos : m.start()])
+                offsets.extend(range(pos, m.start()))
+            raw = m.group()
+            decoded = html.unescape(raw)
+            if decoded == raw:
+                chars.append(raw)
+                offsets.extend(range(m.start(), m.end()))
+            else:
+                chars.append(decoded)
+                offsets.extend([m.start()] * len(decoded))
+            pos = m.end()
+    if end > pos:
+        chars.append(source[pos:end])
+        offsets.extend(range(pos, end))
 
 
 def _links(source: str, attr_start: int, attrs: str) -> list[MappedText]:
@@ -64,7 +68,7 @@ def _links(source: str, attr_start: int, attrs: str) -> list[MappedText]:
         chars: list[str] = []
         offsets: list[int] = []
         _decode(source, attr_start + m.start(group), attr_start + m.end(group), chars, offsets)
-        if chars:
+        if offsets:
             found.append(MappedText("".join(chars), offsets))
     return found
 

@@ -11,10 +11,20 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from nurture.domain.guard.findings import GuardFinding
 from nurture.domain.guard.html_text import html_to_text
-from nurture.domain.guard.rules import URL_RULES, phrase_pattern, rules_for
+from nurture.domain.guard.prefilter import Folder, anchors
+from nurture.domain.guard.rules import (
+    COMMON_RULES,
+    DE_RULES,
+    EN_RULES,
+    URL_RULES,
+    Rule,
+    phrase_pattern,
+    rules_for,
+)
 from nurture.domain.guard.text import LineIndex, MappedText, normalise
 
 _TRAILING_PUNCT = ".,;:!?)]}'\"»“”"
@@ -55,18 +65,67 @@ def _spans(text: str) -> list[tuple[int, int]]:
     return sorted(spans)
 
 
+_NOT_LINE_BREAK = re.compile(r"[^\r\n]")
+
+
 def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
-    chars = list(text)
+    if not spans:
+        return text
+    parts: list[str] = []
+    pos = 0
     for start, end in spans:
-        for k in range(start, end):
-            if chars[k] not in "\r\n":
-                chars[k] = " "
-    return "".join(chars)
+        # Spans may overlap (an address inside a URL); blanking twice changes nothing.
+        start = max(start, pos)
+        if end <= start:
+            continue
+        parts.append(text[pos:start])
+        parts.append(_NOT_LINE_BREAK.sub(" ", text[start:end]))
+        pos = end
+    parts.append(text[pos:])
+    return "".join(parts)
+
+
+# Each rule with the words one of which every match contains (None: always searched), and whether
+# they are compared case-insensitively (on the folded text) or as written.
+_Prepared = tuple[tuple[Rule, tuple[str, ...] | None, bool], ...]
+
+
+def _prepare(rules: Sequence[Rule]) -> tuple[_Prepared, Folder]:
+    found = [(rule, anchors(rule.pattern), bool(rule.pattern.flags & re.IGNORECASE)) for rule in rules]
+    folder = Folder(ch for _rule, words, ci in found if words and ci for word in words for ch in word)
+    prepared: list[tuple[Rule, tuple[str, ...] | None, bool]] = []
+    for rule, words, ci in found:
+        if words is not None and ci:
+            folded = [folder.fold(w) for w in words]
+            words = None if any(w is None for w in folded) else frozenset(folded)  # type: ignore[arg-type]
+        prepared.append((rule, tuple(sorted(words)) if words else None, ci))
+    return tuple(prepared), folder
+
+
+_ALL_RULES, _FOLDER = _prepare(COMMON_RULES + DE_RULES + EN_RULES + URL_RULES)
+_BY_RULE = {id(rule): (words, ci) for rule, words, ci in _ALL_RULES}
+
+
+@lru_cache(maxsize=64)
+def _rules(language: str) -> _Prepared:
+    return tuple((rule, *_BY_RULE.get(id(rule), (None, False))) for rule in rules_for(language))
+
+
+def _may_match(words: tuple[str, ...] | None, ci: bool, text: str, folded: str | None) -> bool:
+    if words is None:
+        return True
+    haystack = folded if ci else text
+    if haystack is None:
+        return True
+    return any(w in haystack for w in words)
 
 
 def _rule_hits(text: str, language: str) -> list[_Hit]:
     hits: list[_Hit] = []
-    for rule in rules_for(language):
+    folded = _FOLDER.fold(text)
+    for rule, words, ci in _rules(language):
+        if not _may_match(words, ci, text, folded):
+            continue
         for m in rule.pattern.finditer(text):
             if m.end() > m.start() and (rule.check is None or rule.check(text, m)):
                 hits.append(_Hit(m.start(), m.end(), rule.name))
@@ -77,7 +136,11 @@ def _url_hits(text: str, start: int = 0, end: int | None = None) -> list[_Hit]:
     stop = len(text) if end is None else end
     segment = text[start:stop]
     hits: list[_Hit] = []
+    folded = _FOLDER.fold(segment)
     for rule in URL_RULES:
+        words, ci = _BY_RULE[id(rule)]
+        if not _may_match(words, ci, segment, folded):
+            continue
         for m in rule.pattern.finditer(segment):
             hits.append(_Hit(start + m.start(), start + m.end(), rule.name))
     return hits
@@ -116,8 +179,8 @@ def _scan(
         spaces = [_Space(normalise(parsed.text), True)] + [_Space(normalise(link), False) for link in parsed.links]
     else:
         spaces = [_Space(normalise(MappedText.identity(source)), True)]
-    extra_patterns = [p for p in map(phrase_pattern, extra) if p is not None]
-    allow_patterns = [p for p in map(phrase_pattern, allow) if p is not None]
+    extra_patterns = _patterns(tuple(extra))
+    allow_patterns = _patterns(tuple(allow))
     lines = LineIndex(source)
     found: dict[tuple[int, int, str, str], GuardFinding] = {}
     for space in spaces:
@@ -138,6 +201,11 @@ def _scan(
             finding = GuardFinding(line, col, _phrase(source, space, hit, html), hit.rule)
             found.setdefault((line, col, finding.phrase.casefold(), hit.rule), finding)
     return sorted(found.values(), key=lambda f: (f.line, f.col, f.rule, f.phrase))
+
+
+@lru_cache(maxsize=256)
+def _patterns(phrases: tuple[str, ...]) -> list[re.Pattern[str]]:
+    return [p for p in map(phrase_pattern, phrases) if p is not None]
 
 
 def _phrase_list(value: object) -> list[str]:

@@ -32,36 +32,69 @@ class MappedText:
         return cls(text, range(len(text)))
 
 
+# A run of ASCII characters; the regex engine finds its end far faster than a Python loop.
+_ASCII_RUN = re.compile(r"[\x00-\x7f]+")
+# The normalised form of a lone non-ASCII character (one not followed by a combining mark).
+_SINGLE: dict[str, str] = {}
+_SINGLE_LIMIT = 4096
+
+
+def _piece(cluster: str) -> str:
+    first = cluster[0]
+    if len(cluster) == 1 and first < "\x80":
+        return first
+    if first in _INVISIBLE and len(cluster) == 1:
+        return ""
+    if first in _SPACES:
+        return " "
+    if first in _APOSTROPHES:
+        return "'"
+    if first in _HYPHENS:
+        return "-"
+    piece = unicodedata.normalize("NFKC", cluster)
+    return "".join(ch for ch in piece if ch not in _INVISIBLE)
+
+
 def normalise(mapped: MappedText) -> MappedText:
     """NFKC per character cluster, invisible characters dropped, odd spaces, apostrophes and hyphens unified."""
     src = mapped.text
     offs = mapped.offsets
+    if src.isascii():
+        # Every cluster is a single ASCII character, which is kept as it is.
+        return MappedText(src, offs)
     out: list[str] = []
     out_offs: list[int] = []
     n = len(src)
     i = 0
+    combining = unicodedata.combining
     while i < n:
+        if src[i] < "\x80":
+            run = _ASCII_RUN.match(src, i)
+            end = run.end() if run else i + 1
+            # The last ASCII character starts a cluster of its own when a combining mark follows.
+            if end < n and combining(src[end]):
+                end -= 1
+            if end > i:
+                out.append(src[i:end])
+                out_offs.extend(offs[i:end])
+                i = end
+                continue
         j = i + 1
-        while j < n and unicodedata.combining(src[j]):
+        while j < n and combining(src[j]):
             j += 1
-        cluster = src[i:j]
-        first = cluster[0]
-        if j == i + 1 and first < "\x80":
-            piece = first
-        elif first in _INVISIBLE and j == i + 1:
-            piece = ""
-        elif first in _SPACES:
-            piece = " "
-        elif first in _APOSTROPHES:
-            piece = "'"
-        elif first in _HYPHENS:
-            piece = "-"
+        if j == i + 1:
+            cluster = src[i]
+            piece = _SINGLE.get(cluster)
+            if piece is None:
+                piece = _piece(cluster)
+                if len(_SINGLE) < _SINGLE_LIMIT:
+                    _SINGLE[cluster] = piece
         else:
-            piece = unicodedata.normalize("NFKC", cluster)
-            piece = "".join(ch for ch in piece if ch not in _INVISIBLE)
-        origin = offs[i]
-        out.extend(piece)
-        out_offs.extend([origin] * len(piece))
+            piece = _piece(src[i:j])
+        if piece:
+            origin = offs[i]
+            out.append(piece)
+            out_offs.extend([origin] * len(piece))
         i = j
     return MappedText("".join(out), out_offs)
 
