@@ -40,9 +40,12 @@ def insert_ignore(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
-    ins = postgresql.insert(Message) if dialect == "postgresql" else sqlite.insert(Message)
-    stmt = ins.values(list(rows)).on_conflict_do_nothing(index_elements=["key"])
-    result = session.execute(stmt.returning(Message.id))
+    table = Message.__table__
+    ins = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
+    # One fixed statement for every batch (compiled once, then cached); the rows go in as
+    # parameter sets, which the driver layer sends in large multi-row chunks.
+    stmt = ins.on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
+    result = session.execute(stmt, [dict(r) for r in rows])
     return len(result.all())
 
 
