@@ -67,6 +67,7 @@ class TemplateRenderer:
         self.templates_dir = Path(templates_dir)
         self.text_env = make_environment(self.templates_dir, html=False)
         self.html_env = make_environment(self.templates_dir, html=True)
+        self._listings: dict[Path, tuple[int, list[str]]] = {}
 
     def _folder(self, language: str, occasion: str) -> Path:
         for part in (language, occasion):
@@ -76,13 +77,26 @@ class TemplateRenderer:
                 )
         return self.templates_dir / language / occasion
 
+    def _listing(self, folder: Path) -> list[str] | None:
+        """The wordings in a folder (None: no folder), re-read only when the folder changes."""
+        try:
+            stamp = folder.stat().st_mtime_ns
+        except OSError:
+            return None
+        cached = self._listings.get(folder)
+        if cached is not None and cached[0] == stamp:
+            return cached[1]
+        if not folder.is_dir():
+            return None
+        found = {m["variant"] for p in folder.iterdir() if (m := _WORDING.match(p.name))}
+        listing = sorted(found, key=_variant_order)
+        self._listings[folder] = (stamp, listing)
+        return listing
+
     def variants(self, language: str, occasion: str) -> list[str]:
         """The wordings present for a language and occasion, e.g. ["1", "2", "3"]."""
-        folder = self._folder(language, occasion)
-        if not folder.is_dir():
-            return []
-        found = {m["variant"] for p in folder.iterdir() if (m := _WORDING.match(p.name))}
-        return sorted(found, key=_variant_order)
+        listing = self._listing(self._folder(language, occasion))
+        return list(listing) if listing is not None else []
 
     def render_file(self, name: str, context: Mapping[str, Any], *, html: bool) -> str:
         """One template file (name relative to the templates folder), rendered in the matching sandbox."""
