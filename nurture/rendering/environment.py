@@ -7,6 +7,8 @@ a `TemplateProblem` naming the template file and line (architecture habit 9).
 
 from __future__ import annotations
 
+import re
+import time
 import traceback
 from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
@@ -22,7 +24,12 @@ from nurture.errors import Location, Problem, TemplateProblem
 MAX_RANGE = 10_000  # longest range() a template may ask for
 MAX_OUTPUT = 1_000_000  # characters one template may produce
 MAX_LOOP_ITERATIONS = 100_000  # loop turns, summed over all loops of one rendering
+MAX_SECONDS = 3.0  # wall-clock time one rendering may take; an e-mail renders in milliseconds
+MAX_INT_BITS = 64_000  # largest number a template may compute (about 19,000 digits)
 _LOOP_GUARD = "_nurture_loop_guard"
+_SIZE_GUARD = "_nurture_size_guard"
+# A replacement field whose width or precision comes from an argument, e.g. "{:{w}}" or "{0:>{1}}".
+_NESTED_FORMAT = re.compile(r"(?<!\{)\{[^{}]*:[^{}]*\{")
 _STRETCHING_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
 
 
@@ -33,11 +40,17 @@ class TemplateLimitExceeded(SecurityError):
 class _Budget:
     def __init__(self) -> None:
         self.turns = 0
+        self.deadline = time.monotonic() + MAX_SECONDS
 
     def tick(self) -> None:
         self.turns += 1
         if self.turns > MAX_LOOP_ITERATIONS:
             raise TemplateLimitExceeded(f"loops ran more than {MAX_LOOP_ITERATIONS} times")
+        self.check_time()
+
+    def check_time(self) -> None:
+        if time.monotonic() > self.deadline:
+            raise TemplateLimitExceeded(f"the template ran longer than {MAX_SECONDS:g} seconds")
 
 
 _budget: ContextVar[_Budget | None] = ContextVar("nurture_template_budget", default=None)
@@ -48,6 +61,20 @@ def _loop_guard(iterable: Iterable[Any]) -> Iterator[Any]:
     for item in iterable:
         budget.tick()
         yield item
+
+
+def _check_time() -> None:
+    budget = _budget.get()
+    if budget is not None:
+        budget.check_time()
+
+
+def _size_guard(value: Any) -> Any:
+    """The result of a `~` concatenation, refused when it outgrows what any e-mail needs."""
+    if isinstance(value, str | list | tuple):
+        _check_size(len(value), "a joined text (~)")
+    _check_time()
+    return value
 
 
 def _limited_range(*args: int) -> range:
@@ -67,19 +94,31 @@ def _check_format(fmt: str) -> None:
     digits = "".join(c if c.isdigit() else " " for c in fmt).split()
     if "*" in fmt or any(len(d) > 4 for d in digits):
         raise TemplateLimitExceeded("format widths are limited to 4 digits")
+    if _NESTED_FORMAT.search(fmt):
+        raise TemplateLimitExceeded("format widths must be written out, not taken from an argument")
+
+
+def _sized(value: Any) -> int:
+    return len(value) if isinstance(value, str | list | tuple) else len(str(value))
 
 
 class NurtureSandbox(ImmutableSandboxedEnvironment):
     """Jinja's immutable sandbox plus limits on loops, ranges, repetition and output size."""
 
-    intercepted_binops = frozenset({"*", "**", "%"})
+    intercepted_binops = frozenset({"*", "**", "%", "+"})
     templates_dir: Path
 
     def call_binop(self, context: jinja2.runtime.Context, operator: str, left: Any, right: Any) -> Any:
+        _check_time()
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
                 if isinstance(seq, str | list | tuple) and isinstance(times, int):
                     _check_size(len(seq) * max(times, 0), "a repeated string or list")
+            if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
+                raise TemplateLimitExceeded("the product is too large")
+        elif operator == "+":
+            if isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
+                _check_size(len(left) + len(right), "an added string or list")
         elif operator == "**":
             if isinstance(left, int) and isinstance(right, int) and right > 0:
                 if max(abs(left).bit_length(), 1) * right > 64_000:
@@ -101,8 +140,13 @@ class NurtureSandbox(ImmutableSandboxedEnvironment):
     def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
         owner = getattr(__obj, "__self__", None)
         name = getattr(__obj, "__name__", "")
+        _check_time()
         if isinstance(owner, str):
-            if name in _STRETCHING_METHODS:
+            if name == "join" and args:
+                items = list(args[0])
+                _check_size(sum(_sized(i) for i in items) + len(owner) * max(len(items) - 1, 0), "str.join()")
+                args = (items, *args[1:])
+            elif name in _STRETCHING_METHODS:
                 _check_size(max([a for a in args if isinstance(a, int)] + [0]), f"str.{name}()")
             elif name == "replace" and len(args) >= 2:
                 old, new = str(args[0]), str(args[1])
@@ -115,6 +159,15 @@ class NurtureSandbox(ImmutableSandboxedEnvironment):
         # nested loops over small ranges would otherwise run for hours without producing output.
         for loop in source.find_all(nodes.For):
             loop.iter = nodes.Call(nodes.Name(_LOOP_GUARD, "load"), [loop.iter], [], None, None)
+        # A recursive loop's `loop(items)` re-enters the body with a new iterable: count those turns too.
+        for call in source.find_all(nodes.Call):
+            if isinstance(call.node, nodes.Name) and call.node.name == "loop" and call.args:
+                call.args[0] = nodes.Call(nodes.Name(_LOOP_GUARD, "load"), [call.args[0]], [], None, None)
+        # `a ~ b` builds its text without any hook; check the size of each result (bounded growth:
+        # a doubling `{% set ns.s = ns.s ~ ns.s %}` stops at twice the limit, not at the memory's end).
+        for concat in list(source.find_all(nodes.Concat)):
+            parts = concat.nodes
+            concat.nodes = [nodes.Call(nodes.Name(_SIZE_GUARD, "load"), [nodes.Concat(parts)], [], None, None)]
         return super()._generate(source, *args, **kwargs)  # type: ignore[misc]
 
 
@@ -137,6 +190,30 @@ def _format_check(value: Any, *args: Any, **kwargs: Any) -> None:
     _check_format(str(value))
 
 
+def _replace_check(value: Any, old: Any = "", new: Any = "", count: Any = None, *args: Any, **kwargs: Any) -> None:
+    text, old, new = str(value), str(old), str(new)
+    grows = (text.count(old) if old else len(text) + 1) if not isinstance(count, int) else max(count, 0)
+    _check_size(len(text) + grows * max(len(new) - len(old), 0), "the replaced text")
+
+
+def _limited_join_and_replace(env: SandboxedEnvironment) -> None:
+    """`join` and `replace` take the evaluation context, so they get wrappers of their own."""
+    original_join, original_replace = env.filters["join"], env.filters["replace"]
+
+    @jinja2.pass_eval_context
+    def join(eval_ctx: Any, value: Any, d: Any = "", attribute: Any = None) -> Any:
+        items = list(value)
+        _check_size(sum(_sized(i) for i in items) + _sized(d) * max(len(items) - 1, 0), "the joined text")
+        return original_join(eval_ctx, items, d, attribute)
+
+    @jinja2.pass_eval_context
+    def replace(eval_ctx: Any, value: Any, old: Any, new: Any, count: Any = None) -> Any:
+        _replace_check(value, old, new, count)
+        return original_replace(eval_ctx, value, old, new, count)
+
+    env.filters["join"], env.filters["replace"] = join, replace
+
+
 def _slice_check(value: Any, slices: Any = 1, *args: Any, **kwargs: Any) -> None:
     if isinstance(slices, int) and slices > MAX_RANGE:
         raise TemplateLimitExceeded(f"slice() is limited to {MAX_RANGE} parts")
@@ -156,11 +233,13 @@ def make_environment(templates_dir: Path, *, html: bool) -> SandboxedEnvironment
     env.templates_dir = Path(templates_dir)
     env.globals["range"] = _limited_range
     env.globals[_LOOP_GUARD] = _loop_guard
+    env.globals[_SIZE_GUARD] = _size_guard
     env.globals.pop("lipsum", None)
     _limited_filter(env, "center", _width_check)
     _limited_filter(env, "indent", _width_check)
     _limited_filter(env, "format", _format_check)
     _limited_filter(env, "slice", _slice_check)
+    _limited_join_and_replace(env)
     return env
 
 
