@@ -44,7 +44,8 @@ def _item_lines(text: str) -> list[tuple[int, dict[str, int]]]:
     items: list[tuple[int, dict[str, int]]] = []
     inside = False
     open_quote = ""
-    for number, raw in enumerate(text.splitlines(), start=1):
+    # TOML ends lines only at LF; str.splitlines() would also split at U+0085 or U+2028 inside a value.
+    for number, raw in enumerate(text.split("\n"), start=1):
         line = raw.strip()
         if open_quote:
             if line.count(open_quote) % 2:

@@ -133,3 +133,15 @@ def test_syntax_error_and_missing_file(tmp_path: Path) -> None:
     items, problems = load_content_library(tmp_path / "missing.toml")
     assert items == [] and len(problems) == 1
     assert str(problems[0]).startswith(f"{tmp_path / 'missing.toml'}: the content library does not exist")
+
+
+def test_a_line_separator_inside_a_value_does_not_shift_line_numbers(tmp_path: Path) -> None:
+    """TOML ends lines at LF only; U+2028 or U+0085 inside a summary must not move later problems."""
+    text = BROKEN.replace('summary = "Gut."', 'summary = "Gut.\u2028Sehr gut.\u0085Bestens."')
+    path = tmp_path / "content.toml"
+    path.write_text(text, encoding="utf-8")
+    _, problems = load_content_library(path)
+    shown = "\n".join(str(p) for p in problems)
+    podcast, link = line(BROKEN, 'kind = "podcast"'), line(BROKEN, 'link = "https://example.com/f"')
+    assert f"content.toml:{podcast}:" in shown, shown
+    assert f"content.toml:{link}:" in shown, shown
