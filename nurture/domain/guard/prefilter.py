@@ -178,3 +178,93 @@ class Folder:
 
 def _same(a: str, b: str) -> bool:
     return bool(re.fullmatch(re.escape(a), b, re.IGNORECASE)) or bool(re.fullmatch(re.escape(b), a, re.IGNORECASE))
+
+
+_HEAD = r"(?<!\w)(?:"
+_TAIL = r")(?!\w)"
+
+
+def split_alternatives(pattern: re.Pattern[str]) -> list[str] | None:
+    """The top-level alternatives of a word-bounded pattern `(?<!\\w)(?:A|B|…)(?!\\w)`, or None for any other shape."""
+    source = pattern.pattern
+    if not (source.startswith(_HEAD) and source.endswith(_TAIL)):
+        return None
+    body = source[len(_HEAD) : len(source) - len(_TAIL)]
+    parts: list[str] = []
+    depth, start, i, n = 0, 0, 0, len(body)
+    while i < n:
+        ch = body[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            # A character class: `]` right after `[` or `[^` is a member, not the end.
+            j = i + 1
+            if j < n and body[j] == "^":
+                j += 1
+            if j < n and body[j] == "]":
+                j += 1
+            while j < n and body[j] != "]":
+                j += 2 if body[j] == "\\" else 1
+            if j >= n:
+                return None
+            i = j + 1
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif ch == "|" and depth == 0:
+            parts.append(body[start:i])
+            start = i + 1
+        i += 1
+    if depth != 0 or i != n:
+        return None
+    parts.append(body[start:])
+    if len(parts) < 2 or "|".join(parts) != body:
+        return None
+    return parts
+
+
+def join_alternatives(parts: Iterable[str]) -> str:
+    return _HEAD + "|".join(parts) + _TAIL
+
+
+def _trie_regex(words: Iterable[str]) -> str:
+    """A regex matching, at a position, the longest of `words` that starts there."""
+    root: dict[str, dict] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, dict]) -> str:
+        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        alt = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{alt})?" if "" in node else alt
+
+    return build(root)
+
+
+class AnchorIndex:
+    """Finds, in one pass over a folded text, which of a fixed set of words occur in it."""
+
+    def __init__(self, words: Iterable[str]) -> None:
+        vocabulary = sorted({w for w in words if w})
+        self._finder = re.compile(f"(?=({_trie_regex(vocabulary)}))", re.DOTALL) if vocabulary else None
+        # A word found at a position implies every shorter word it starts with.
+        self._prefixes = {w: frozenset(v for v in vocabulary if w.startswith(v)) for w in vocabulary}
+
+    def present(self, folded: str) -> set[str]:
+        found: set[str] = set()
+        if self._finder is None:
+            return found
+        longest = {m.group(1) for m in self._finder.finditer(folded)}
+        for word in longest:
+            found |= self._prefixes[word]
+        return found

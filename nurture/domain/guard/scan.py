@@ -15,7 +15,7 @@ from functools import lru_cache
 
 from nurture.domain.guard.findings import GuardFinding
 from nurture.domain.guard.html_text import html_to_text
-from nurture.domain.guard.prefilter import Folder, anchors
+from nurture.domain.guard.prefilter import AnchorIndex, Folder, anchors, join_alternatives, split_alternatives
 from nurture.domain.guard.rules import (
     COMMON_RULES,
     DE_RULES,
@@ -54,8 +54,9 @@ class _Space:
 
 def _spans(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
-    for m in _EMAIL.finditer(text):
-        spans.append((m.start(), m.end()))
+    if "@" in text:  # every address has one; the search is skipped for texts without
+        for m in _EMAIL.finditer(text):
+            spans.append((m.start(), m.end()))
     for m in _URL.finditer(text):
         end = m.end()
         while end > m.start() and text[end - 1] in _TRAILING_PUNCT:
@@ -85,48 +86,129 @@ def _blank(text: str, spans: Sequence[tuple[int, int]]) -> str:
     return "".join(parts)
 
 
-# Each rule with the words one of which every match contains (None: always searched), and whether
-# they are compared case-insensitively (on the folded text) or as written.
-_Prepared = tuple[tuple[Rule, tuple[str, ...] | None, bool], ...]
+# For each rule: the words one of which every match contains (None: unknown, always searched);
+# whether they compare case-insensitively (on the folded text) or as written; and, for a
+# word-bounded alternation, each alternative with its own words. An alternative none of whose
+# words occurs in a text cannot match anywhere in it, so leaving it out of the alternation
+# changes no match: at every position the first alternative that succeeds is still the same.
+_Alternatives = tuple[tuple[str, frozenset[str] | None], ...]
 
 
-def _prepare(rules: Sequence[Rule]) -> tuple[_Prepared, Folder]:
-    found = [(rule, anchors(rule.pattern), bool(rule.pattern.flags & re.IGNORECASE)) for rule in rules]
-    folder = Folder(ch for _rule, words, ci in found if words and ci for word in words for ch in word)
-    prepared: list[tuple[Rule, tuple[str, ...] | None, bool]] = []
-    for rule, words, ci in found:
-        if words is not None and ci:
-            folded = [folder.fold(w) for w in words]
-            words = None if any(w is None for w in folded) else frozenset(folded)  # type: ignore[arg-type]
-        prepared.append((rule, tuple(sorted(words)) if words else None, ci))
-    return tuple(prepared), folder
+@dataclass(frozen=True)
+class _Prepared:
+    index: int
+    rule: Rule
+    words: frozenset[str] | None
+    ci: bool
+    alternatives: _Alternatives | None
 
 
-_ALL_RULES, _FOLDER = _prepare(COMMON_RULES + DE_RULES + EN_RULES + URL_RULES)
-_BY_RULE = {id(rule): (words, ci) for rule, words, ci in _ALL_RULES}
+def _fold_words(folder: Folder, words: frozenset[str] | None) -> frozenset[str] | None:
+    if not words:
+        return None
+    folded = [folder.fold(w) for w in words]
+    return None if any(w is None for w in folded) else frozenset(folded)  # type: ignore[arg-type]
+
+
+def _prepare(rules: Sequence[Rule]) -> tuple[tuple[_Prepared, ...], Folder, AnchorIndex]:
+    raw = []
+    for rule in rules:
+        ci = bool(rule.pattern.flags & re.IGNORECASE)
+        alternatives = None
+        parts = split_alternatives(rule.pattern) if ci else None
+        if parts is not None:
+            try:
+                alternatives = [(part, anchors(re.compile(f"(?:{part})", rule.pattern.flags))) for part in parts]
+            except re.error:
+                alternatives = None
+        raw.append((rule, anchors(rule.pattern), ci, alternatives))
+    alphabet = [
+        ch
+        for _rule, words, ci, alternatives in raw
+        if ci
+        for group in [words or ()] + [a or () for _p, a in alternatives or ()]
+        for word in group
+        for ch in word
+    ]
+    folder = Folder(alphabet)
+    prepared: list[_Prepared] = []
+    for index, (rule, words, ci, alternatives) in enumerate(raw):
+        folded_alts = None
+        if alternatives is not None:
+            folded_alts = tuple((part, _fold_words(folder, a)) for part, a in alternatives)
+        prepared.append(_Prepared(index, rule, _fold_words(folder, words) if ci else words, ci, folded_alts))
+    vocabulary = {
+        w
+        for p in prepared
+        if p.ci
+        for group in [p.words or frozenset()] + [a or frozenset() for _part, a in p.alternatives or ()]
+        for w in group
+    }
+    return tuple(prepared), folder, AnchorIndex(vocabulary)
+
+
+@dataclass(frozen=True)
+class _Tables:
+    rules: tuple[_Prepared, ...]
+    folder: Folder
+    index: AnchorIndex
+    by_rule: dict[int, _Prepared]
+
+
+@lru_cache(maxsize=1)
+def _tables() -> _Tables:
+    """Built on first use (a few hundred milliseconds), not at import."""
+    rules, folder, index = _prepare(COMMON_RULES + DE_RULES + EN_RULES + URL_RULES)
+    return _Tables(rules, folder, index, {id(p.rule): p for p in rules})
 
 
 @lru_cache(maxsize=64)
-def _rules(language: str) -> _Prepared:
-    return tuple((rule, *_BY_RULE.get(id(rule), (None, False))) for rule in rules_for(language))
+def _rules(language: str) -> tuple[_Prepared | Rule, ...]:
+    by_rule = _tables().by_rule
+    return tuple(by_rule.get(id(rule), rule) for rule in rules_for(language))
 
 
-def _may_match(words: tuple[str, ...] | None, ci: bool, text: str, folded: str | None) -> bool:
-    if words is None:
-        return True
-    haystack = folded if ci else text
-    if haystack is None:
-        return True
-    return any(w in haystack for w in words)
+@lru_cache(maxsize=4096)
+def _subset(index: int, keep: tuple[int, ...]) -> re.Pattern[str]:
+    prepared = _tables().rules[index]
+    parts = prepared.alternatives or ()
+    return re.compile(join_alternatives(parts[i][0] for i in keep), prepared.rule.pattern.flags)
+
+
+def _pattern_for(p: _Prepared, text: str, present: set[str] | None) -> re.Pattern[str] | None:
+    """The pattern to search `text` with for this rule, None when the rule cannot match it."""
+    if not p.ci:
+        if p.words is not None and not any(w in text for w in p.words):
+            return None
+        return p.rule.pattern
+    if present is None:
+        return p.rule.pattern
+    if p.words is not None and p.words.isdisjoint(present):
+        return None
+    if p.alternatives is None:
+        return p.rule.pattern
+    keep = tuple(i for i, (_part, words) in enumerate(p.alternatives) if words is None or not words.isdisjoint(present))
+    if not keep:
+        return None
+    if len(keep) == len(p.alternatives):
+        return p.rule.pattern
+    return _subset(p.index, keep)
 
 
 def _rule_hits(text: str, language: str) -> list[_Hit]:
     hits: list[_Hit] = []
-    folded = _FOLDER.fold(text)
-    for rule, words, ci in _rules(language):
-        if not _may_match(words, ci, text, folded):
-            continue
-        for m in rule.pattern.finditer(text):
+    tables = _tables()
+    folded = tables.folder.fold(text)
+    present = tables.index.present(folded) if folded is not None else None
+    for p in _rules(language):
+        if isinstance(p, _Prepared):
+            rule = p.rule
+            pattern = _pattern_for(p, text, present)
+            if pattern is None:
+                continue
+        else:
+            rule, pattern = p, p.pattern
+        for m in pattern.finditer(text):
             if m.end() > m.start() and (rule.check is None or rule.check(text, m)):
                 hits.append(_Hit(m.start(), m.end(), rule.name))
     return hits
@@ -136,10 +218,11 @@ def _url_hits(text: str, start: int = 0, end: int | None = None) -> list[_Hit]:
     stop = len(text) if end is None else end
     segment = text[start:stop]
     hits: list[_Hit] = []
-    folded = _FOLDER.fold(segment)
+    tables = _tables()
+    folded = tables.folder.fold(segment)
     for rule in URL_RULES:
-        words, ci = _BY_RULE[id(rule)]
-        if not _may_match(words, ci, segment, folded):
+        words = tables.by_rule[id(rule)].words
+        if words is not None and folded is not None and not any(w in folded for w in words):
             continue
         for m in rule.pattern.finditer(segment):
             hits.append(_Hit(start + m.start(), start + m.end(), rule.name))
