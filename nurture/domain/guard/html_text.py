@@ -90,7 +90,7 @@ def html_to_text(source: str) -> HtmlText:
             close = source.find("-->", lt + 4)
             pos = n if close < 0 else close + 3
             continue
-        decl = _DECLARATION.match(source, lt)
+        decl = _DECLARATION.match(source, lt) if source.startswith(("<!", "<?"), lt) else None
         if decl:
             pos = decl.end()
             continue
@@ -103,7 +103,8 @@ def html_to_text(source: str) -> HtmlText:
         closing, name = tag.group(1), tag.group(2).lower()
         pos = tag.end()
         if not closing:
-            links.extend(_links(source, tag.start(3), tag.group(3)))
+            if "=" in tag.group(3):  # no link target without one
+                links.extend(_links(source, tag.start(3), tag.group(3)))
             if name in _HIDDEN and not tag.group(3).rstrip().endswith("/"):
                 end = re.compile(rf"</{re.escape(name)}\s*>", re.IGNORECASE).search(source, pos)
                 pos = n if end is None else end.end()
