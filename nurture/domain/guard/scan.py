@@ -153,13 +153,30 @@ class _Tables:
     folder: Folder
     index: AnchorIndex
     by_rule: dict[int, _Prepared]
+    # word -> the (rule, alternative) pairs it may let match; per rule, the alternatives without words.
+    word_alternatives: dict[str, tuple[tuple[int, int], ...]]
+    always: dict[int, frozenset[int]]
 
 
 @lru_cache(maxsize=1)
 def _tables() -> _Tables:
     """Built on first use (a few hundred milliseconds), not at import."""
     rules, folder, index = _prepare(COMMON_RULES + DE_RULES + EN_RULES + URL_RULES)
-    return _Tables(rules, folder, index, {id(p.rule): p for p in rules})
+    word_alternatives: dict[str, list[tuple[int, int]]] = {}
+    always: dict[int, frozenset[int]] = {}
+    for p in rules:
+        for i, (_part, words) in enumerate(p.alternatives or ()):
+            for w in words or ():
+                word_alternatives.setdefault(w, []).append((p.index, i))
+        always[p.index] = frozenset(i for i, (_part, words) in enumerate(p.alternatives or ()) if words is None)
+    return _Tables(
+        rules,
+        folder,
+        index,
+        {id(p.rule): p for p in rules},
+        {w: tuple(pairs) for w, pairs in word_alternatives.items()},
+        always,
+    )
 
 
 @lru_cache(maxsize=64)
@@ -175,8 +192,13 @@ def _subset(index: int, keep: tuple[int, ...]) -> re.Pattern[str]:
     return re.compile(join_alternatives(parts[i][0] for i in keep), prepared.rule.pattern.flags)
 
 
-def _pattern_for(p: _Prepared, text: str, present: set[str] | None) -> re.Pattern[str] | None:
-    """The pattern to search `text` with for this rule, None when the rule cannot match it."""
+def _pattern_for(
+    p: _Prepared, text: str, present: set[str] | None, marked: dict[int, set[int]], always: frozenset[int]
+) -> re.Pattern[str] | None:
+    """The pattern to search `text` with for this rule, None when the rule cannot match it.
+
+    `marked` holds, per rule, the alternatives one of whose words is `present` in the text.
+    """
     if not p.ci:
         if p.words is not None and not any(w in text for w in p.words):
             return None
@@ -187,7 +209,7 @@ def _pattern_for(p: _Prepared, text: str, present: set[str] | None) -> re.Patter
         return None
     if p.alternatives is None:
         return p.rule.pattern
-    keep = tuple(i for i, (_part, words) in enumerate(p.alternatives) if words is None or not words.isdisjoint(present))
+    keep = tuple(sorted(marked.get(p.index, set()) | always))
     if not keep:
         return None
     if len(keep) == len(p.alternatives):
@@ -200,10 +222,14 @@ def _rule_hits(text: str, language: str) -> list[_Hit]:
     tables = _tables()
     folded = tables.folder.fold(text)
     present = tables.index.present(folded) if folded is not None else None
+    marked: dict[int, set[int]] = {}
+    for word in present or ():
+        for rule_index, alternative in tables.word_alternatives.get(word, ()):
+            marked.setdefault(rule_index, set()).add(alternative)
     for p in _rules(language):
         if isinstance(p, _Prepared):
             rule = p.rule
-            pattern = _pattern_for(p, text, present)
+            pattern = _pattern_for(p, text, present, marked, tables.always[p.index])
             if pattern is None:
                 continue
         else:
@@ -220,9 +246,10 @@ def _url_hits(text: str, start: int = 0, end: int | None = None) -> list[_Hit]:
     hits: list[_Hit] = []
     tables = _tables()
     folded = tables.folder.fold(segment)
+    present = tables.index.present(folded) if folded is not None else None
     for rule in URL_RULES:
         words = tables.by_rule[id(rule)].words
-        if words is not None and folded is not None and not any(w in folded for w in words):
+        if words is not None and present is not None and words.isdisjoint(present):
             continue
         for m in rule.pattern.finditer(segment):
             hits.append(_Hit(start + m.start(), start + m.end(), rule.name))
