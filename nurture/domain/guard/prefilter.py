@@ -15,7 +15,8 @@ asking the engine itself (`re.fullmatch` with `re.IGNORECASE`), once per distinc
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections import ChainMap
+from collections.abc import Iterable, Mapping
 
 try:  # the parser the `re` module itself uses; without it every rule is simply searched
     from re import _constants as _sre_c  # type: ignore[attr-defined]
@@ -29,6 +30,8 @@ _MAX_SET = 64
 _MAX_LEN = 24
 # A folded text containing this character is never prefiltered (an ambiguous fold happened).
 _AMBIGUOUS = "\x00"
+# Characters whose fold is remembered across texts, at most.
+_MAX_TABLE = 50_000
 
 Exact = frozenset[str] | None
 
@@ -157,21 +160,33 @@ class Folder:
         """The alphabet character `ch` stands for (itself when it matches none)."""
         return chr(self._fold(ord(ch)))
 
+    def _compute(self, code: int) -> str:
+        ch = chr(code)
+        hits = [r for r, probe in self._probes if probe.fullmatch(ch)]
+        return ch if not hits else (hits[0] if len(hits) == 1 else _AMBIGUOUS)
+
     def _fold(self, code: int) -> int:
         found = self._table.get(code)
         if found is None:
-            ch = chr(code)
-            hits = [r for r, probe in self._probes if probe.fullmatch(ch)]
-            found = ch if not hits else (hits[0] if len(hits) == 1 else _AMBIGUOUS)
-            self._table[code] = found
+            found = self._compute(code)
+            if len(self._table) < _MAX_TABLE:
+                self._table[code] = found
         return ord(found)
 
     def fold(self, text: str) -> str | None:
         """`text` on the alphabet, or None when a character could not be folded unambiguously."""
-        table = self._table
-        for ch in set(text):
-            if ord(ch) not in table:
-                self._fold(ord(ch))
+        table: Mapping[int, str] = self._table
+        missing = {ord(ch) for ch in set(text)} - self._table.keys()
+        if missing:
+            extra: dict[int, str] = {}
+            for code in missing:
+                found = self._compute(code)
+                if len(self._table) < _MAX_TABLE:
+                    self._table[code] = found
+                else:  # remembered for this text only, so odd input cannot fill the memory
+                    extra[code] = found
+            if extra:
+                table = ChainMap(extra, self._table)
         folded = text.translate(table)
         return None if _AMBIGUOUS in folded else folded
 
