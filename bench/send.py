@@ -3,7 +3,9 @@
 For each sink: `nurture send` (the dispatcher: claim, re-check, build, send, record) on
 approved messages, a bare aiosmtplib loop with the same number of reused connections (the
 ceiling), and the PyPI `mailmerge` tool on the same messages. Then a `max_per_minute` cap.
-Usage: python bench/send.py [--messages N] [--concurrency 8] [--mailmerge N] [--json]
+Usage: python bench/send.py [--messages N] [--concurrency 8] [--mailmerge N] [--db sqlite|postgresql] [--json]
+(`--db postgresql` uses a private database on $NURTURE_BENCH_POSTGRES or the test server, dropped afterwards;
+`--mailmerge 0` leaves mailmerge out.)
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import time
 from datetime import UTC, datetime
 
 from aiosmtpd.controller import Controller
-from common import emit, make_app, progress, scratch_dir
+from common import drop_postgres, emit, fresh_postgres, make_app, postgres_base, progress, scratch_dir
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -92,18 +94,23 @@ def seed_approved(app, n: int) -> None:
         conn.execute(insert(Message), messages)
 
 
-def nurture_rate(port: int, n: int, concurrency: int, max_per_minute: int = 0) -> float:
+def nurture_rate(port: int, n: int, concurrency: int, max_per_minute: int = 0, db: str = "sqlite") -> float:
     work = scratch_dir()
-    app = make_app(f"sqlite:///{work / 'send.db'}", NOW.isoformat(), smtp_port=port,
-                   NURTURE_SMTP__CONCURRENCY=str(concurrency),
-                   NURTURE_SMTP__MAX_PER_MINUTE=str(max_per_minute or 1_000_000))  # fmt: skip
-    seed_approved(app, n)
-    dispatcher = app.dispatcher("bench")
-    started = time.perf_counter()
-    summary = asyncio.run(dispatcher.run_once())
-    seconds = time.perf_counter() - started
-    assert summary.sent == n, summary.as_dict()
-    shutil.rmtree(work, ignore_errors=True)
+    url = fresh_postgres(postgres_base(), "nurture_bench_send") if db == "postgresql" else f"sqlite:///{work / 'send.db'}"
+    try:
+        app = make_app(url, NOW.isoformat(), smtp_port=port, NURTURE_SMTP__CONCURRENCY=str(concurrency),
+                       NURTURE_SMTP__MAX_PER_MINUTE=str(max_per_minute or 1_000_000))  # fmt: skip
+        seed_approved(app, n)
+        dispatcher = app.dispatcher("bench")
+        started = time.perf_counter()
+        summary = asyncio.run(dispatcher.run_once())
+        seconds = time.perf_counter() - started
+        assert summary.sent == n, summary.as_dict()
+        app.engine.dispose()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        if db == "postgresql":
+            drop_postgres(url)
     return n / seconds
 
 
@@ -131,6 +138,8 @@ def ceiling_rate(port: int, n: int, concurrency: int) -> float:
 
 
 def mailmerge_rate(port: int, n: int) -> float | None:
+    if n <= 0:
+        return None
     if shutil.which("mailmerge") is None:
         subprocess.run([sys.executable, "-m", "pip", "install", "-q", "mailmerge"], check=False)
     exe = shutil.which("mailmerge")
@@ -149,13 +158,13 @@ def mailmerge_rate(port: int, n: int) -> float | None:
     return n / (time.perf_counter() - started)
 
 
-def run(messages: int, concurrency: int, mm_messages: int) -> dict[str, object]:
-    results: dict[str, object] = {"messages": messages, "concurrency": concurrency}
+def run(messages: int, concurrency: int, mm_messages: int, db: str = "sqlite") -> dict[str, object]:
+    results: dict[str, object] = {"messages": messages, "concurrency": concurrency, "db": db}
     for name, delay in (("instant", 0.0), ("slow_20ms", 0.02)):
         sink, controller, port = start_sink(delay)
         try:
             progress(f"send[{name}]: nurture, {messages} messages")
-            nurture = nurture_rate(port, messages, concurrency)
+            nurture = nurture_rate(port, messages, concurrency, db=db)
             progress(f"send[{name}]: bare aiosmtplib ceiling")
             ceiling = ceiling_rate(port, messages, concurrency)
             progress(f"send[{name}]: mailmerge, {mm_messages} messages")
@@ -174,7 +183,7 @@ def run(messages: int, concurrency: int, mm_messages: int) -> dict[str, object]:
     try:
         cap = 1200
         count = 200
-        rate = nurture_rate(port, count, concurrency, max_per_minute=cap) * 60
+        rate = nurture_rate(port, count, concurrency, max_per_minute=cap, db=db) * 60
     finally:
         controller.stop()
     results["rate_cap"] = {"max_per_minute": cap, "measured_per_minute": round(rate, 1),
@@ -187,10 +196,11 @@ if __name__ == "__main__":
     parser.add_argument("--messages", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--mailmerge", type=int, default=300)
+    parser.add_argument("--db", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--json", action="store_true", help="one JSON object on stdout")
     args = parser.parse_args()
-    r = {"bench": "send", **run(args.messages, args.concurrency, args.mailmerge)}
-    lines = [f"send, {r['messages']} messages at concurrency {r['concurrency']} (messages/s):"]
+    r = {"bench": "send", **run(args.messages, args.concurrency, args.mailmerge, args.db)}
+    lines = [f"send, {r['messages']} messages at concurrency {r['concurrency']} on {r['db']} (messages/s):"]
     for sink in ("instant", "slow_20ms"):
         x = r[sink]
         lines.append(f"  {sink:9} nurture {x['nurture_msgs_per_s']:7.1f}  ceiling {x['ceiling_msgs_per_s']:7.1f}  "
