@@ -29,6 +29,16 @@ class RateLimiter:
         self._sleep = sleep
         self._next_slot: float | None = None
 
+    def try_acquire(self) -> bool:
+        """Take a slot only if it has come already; never waits."""
+        if self.interval <= 0:
+            return True
+        now = self._clock()
+        if self._next_slot is not None and self._next_slot > now:
+            return False
+        self._next_slot = now + self.interval
+        return True
+
     async def acquire(self) -> None:
         """Wait until this caller's slot has come."""
         if self.interval <= 0:
