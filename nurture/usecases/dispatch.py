@@ -1,9 +1,11 @@
 """Sending approved, due messages: claim, re-check, hand to the relay, record — exactly once.
 
-Each worker coroutine claims one message at a time (a lease in the database, committed),
-re-checks consent, unsubscribe and bounce state right before sending (product rule 5),
-builds the bytes once and stores them (so a retry reuses the same Message-ID and Date),
-marks the hand-over, sends on its own reused SMTP connection and records the outcome.
+Each worker coroutine claims a few messages at a time (leases in the database, committed) and
+builds their bytes outside any transaction. For each one, once the rate limiter grants a slot,
+one transaction re-checks consent, unsubscribe and bounce state (product rule 5), stores the
+bytes (so a retry reuses the same Message-ID and Date) and marks the hand-over; then the
+message goes out on the worker's own reused SMTP connection and the outcome is recorded at
+once. Claims not handed over when the run stops or the relay pauses are given back.
 A refusal aimed at the sender rather than the message (AUTH, TLS, a 5xx greeting, sender
 policy) pauses the relay and puts the message back without spending one of its attempts.
 A crash before the hand-over re-queues; after it, the message goes to review, never twice.
@@ -12,21 +14,27 @@ A crash before the hand-over re-queues; after it, the message goes to review, ne
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
+import logging
 import random
+import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from nurture.adapters.db.contact_store import to_view
 from nurture.adapters.db.engine import DatabaseProblem
 from nurture.adapters.db.message_store import MessageStore
-from nurture.adapters.db.tables import Contact, DeliveryAttempt, Message
+from nurture.adapters.db.tables import Message
 from nurture.outbox.policy import DeliveryResult, Outcome, retry_delay
 from nurture.rendering.mime import SerializedMail
 
@@ -41,6 +49,44 @@ class Limiter(Protocol):
 
 
 MailBuilder = Callable[[Message, Any], SerializedMail]
+_T = TypeVar("_T")
+_log = logging.getLogger("nurture.send")
+
+# One thread per SQLite engine for the dispatcher's transactions (see Dispatcher._db).
+_serial: weakref.WeakKeyDictionary[Any, ThreadPoolExecutor] = weakref.WeakKeyDictionary()
+_serial_lock = threading.Lock()
+
+
+def _serial_executor(factory: sessionmaker[Session]) -> ThreadPoolExecutor | None:
+    engine = getattr(factory, "kw", {}).get("bind")
+    if engine is None or getattr(getattr(engine, "dialect", None), "name", None) != "sqlite":
+        return None
+    with _serial_lock:
+        executor = _serial.get(engine)
+        if executor is None:
+            executor = _serial[engine] = ThreadPoolExecutor(1, thread_name_prefix="nurture-sqlite")
+        return executor
+
+
+def _addressing(view: Any) -> tuple[Any, ...]:
+    """What of a contact the bytes depend on: when this changed since the claim, build anew."""
+    return (view.id, view.email, view.full_name) if view is not None else ()
+
+
+@dataclass
+class _DatabaseTrouble:
+    """The hand-over that followed a recorded outcome failed; raised once the outcome is safe."""
+
+    error: Exception
+
+
+@dataclass
+class _Claim:
+    """A message this worker holds, as read with the claim, and its contact at that time."""
+
+    row: Any  # the `messages` row as claimed
+    view: Any  # its contact then (a ContactView), or None when gone
+    mail: SerializedMail | None = None  # built from these after the claim, before the hand-over
 
 
 @dataclass
@@ -71,6 +117,7 @@ class Dispatcher:
     limiter: Limiter
     worker: str
     concurrency: int = 4
+    prefetch: int = 4  # messages a worker claims per transaction (given back if the run stops first)
     lease: timedelta = timedelta(minutes=5)
     max_attempts: int = 8
     retry_base: timedelta = timedelta(minutes=5)
@@ -86,90 +133,212 @@ class Dispatcher:
         summary = SendSummary()
         started = time.perf_counter()
         budget = [limit if limit is not None else -1]
+        # Claims of a killed sender are settled once per run, before anything is claimed.
+        await self._db(self._settle_dead_leases)
         await asyncio.gather(*(self._worker(summary, budget) for _ in range(max(1, self.concurrency))))
         summary.seconds = time.perf_counter() - started
         return summary
 
+    async def _db(self, fn: Callable[..., _T], *args: Any) -> _T:
+        """Run database work in a thread; on SQLite in the one thread of this engine.
+
+        SQLite has a single writer: threads of one process that race for it sleep in the busy
+        handler (milliseconds each time) instead of queueing. Handing all of this process's
+        sending transactions to one thread queues them without those sleeps; other processes
+        still meet the busy timeout as before. PostgreSQL takes them in parallel.
+        """
+        executor = _serial_executor(self.factory)
+        if executor is None:
+            return await asyncio.to_thread(fn, *args)
+        call = functools.partial(contextvars.copy_context().run, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(executor, call)
+
+    def _settle_dead_leases(self) -> None:
+        with self.factory() as session, session.begin():
+            MessageStore(session).settle_dead_leases(self.clock())
+
+    def _batch(self) -> int:
+        """How many messages a worker claims at once: a few, unless a slow rate cap would let them age.
+
+        Claims wait their turn at the rate limiter; the last of a batch must be handed over well
+        inside its lease.
+        """
+        size = max(1, self.prefetch)
+        interval = float(getattr(self.limiter, "interval", 0.0) or 0.0)
+        if interval > 0:
+            fits = int(self.lease.total_seconds() / 4 / (interval * max(1, self.concurrency)))
+            size = max(1, min(size, fits))
+        return size
+
+    def _going_on(self, budget: list[int]) -> bool:
+        return not self.stopping.is_set() and not self.relay_paused and budget[0] != 0
+
     async def _worker(self, summary: SendSummary, budget: list[int]) -> None:
         transport: Transport | None = None
+        held: list[_Claim] = []  # claimed by this worker, not handed over yet
+        handed: tuple[_Claim, SerializedMail] | None = None  # committed as handed over: send it now
         try:
-            while not self.stopping.is_set() and not self.relay_paused and budget[0] != 0:
-                budget[0] -= 1
-                mid = await asyncio.to_thread(self._claim)
-                if mid is None:
-                    return
+            while handed is not None or self._going_on(budget):
+                if handed is None:
+                    if not held:
+                        held = await self._claim_some(budget)
+                        if not held:
+                            return
+                    claim = held.pop(0)
+                    await self.limiter.acquire()
+                    handed = self._handed(claim, await self._db(self._hand_over, claim), summary)
+                    if handed is None:
+                        continue
+                claim, mail = handed
+                handed = None
                 if transport is None:
                     transport = self.transports()
-                await self._deliver(mid, transport, summary)
+                started = self.clock()
+                try:
+                    result = await transport.send(mail)
+                except Exception as exc:  # a bug in the transport must not lose the message
+                    result = DeliveryResult(Outcome.UNCERTAIN, None, f"unexpected error: {exc!r}")
+                # The outcome is recorded at once; when the next message may go at once too, its
+                # hand-over follows in the same trip to the database (its own transaction).
+                after = None
+                if held and not result.pause_relay and self._going_on(budget) and self._slot_now():
+                    after = held.pop(0)
+                try:
+                    handed_after = await self._record_surely(claim, started, result, summary, after)
+                except BaseException:
+                    if after is not None:
+                        held.insert(0, after)
+                    raise
+                if result.pause_relay:
+                    self.relay_paused = True
+                    summary.errors.append(f"relay asked to pause: {result.code or ''} {result.text}".strip())
+                if after is not None:
+                    if isinstance(handed_after, _DatabaseTrouble):
+                        held.insert(0, after)  # not handed over: given back below
+                        raise handed_after.error
+                    handed = self._handed(after, handed_after, summary)
                 if self.progress is not None:
                     self.progress(summary)
         finally:
-            if transport is not None:
-                await transport.close()
+            try:
+                if held:
+                    await self._release(held)
+            finally:
+                if transport is not None:
+                    await transport.close()
 
-    def _claim(self) -> int | None:
-        with self.factory() as session, session.begin():
-            ids = MessageStore(session).claim_due(self.clock(), self.worker, self.lease, 1)
-        return ids[0] if ids else None
+    @staticmethod
+    def _handed(claim: _Claim, outcome: SerializedMail | str | None, summary: SendSummary) -> tuple[_Claim, SerializedMail] | None:
+        if isinstance(outcome, SerializedMail):
+            return claim, outcome
+        summary.skipped += 1  # the contact may not be mailed now, or the claim is no longer ours
+        return None
 
-    def _prepare(self, mid: int) -> SerializedMail | str:
-        """Re-check the contact and build (or reuse) the bytes; returns the mail or why not."""
+    def _slot_now(self) -> bool:
+        """Whether the rate limiter grants the next message a slot without waiting (then it is taken)."""
+        try_acquire = getattr(self.limiter, "try_acquire", None)
+        return bool(try_acquire()) if try_acquire is not None else False
+
+    async def _claim_some(self, budget: list[int]) -> list[_Claim]:
+        want = self._batch()
+        reserved = 0
+        if budget[0] > 0:
+            want = reserved = min(want, budget[0])
+            budget[0] -= reserved  # before the await: workers never claim past the limit
+        held = await self._db(self._claim, want)
+        if reserved:
+            budget[0] += reserved - len(held)
+        for claim in held:
+            # Built outside any transaction; the hand-over re-checks the contact and builds anew
+            # only if its address or name changed meanwhile.
+            try:
+                claim.mail = self._prepare(claim)
+            except Exception:  # built again at its hand-over, where the error surfaces for this one only
+                claim.mail = None
+        return held
+
+    def _claim(self, count: int) -> list[_Claim]:
+        """Claim up to `count` messages and read them with their contacts, in one transaction."""
         with self.factory() as session, session.begin():
             store = MessageStore(session)
-            row = store.get(mid)
-            contact = session.get(Contact, row.contact_id)
+            ids = store.claim_due(self.clock(), self.worker, self.lease, count, settle=False)
+            found = store.with_contacts(ids) if ids else []
+        return [_Claim(row, to_view(contact) if contact is not None else None) for row, contact in found]
+
+    async def _release(self, held: list[_Claim]) -> None:
+        """Claims this run will not get to (it stops, or the relay paused): queued again at once."""
+        ids = [claim.row.id for claim in held]
+        held.clear()
+        try:
+            await self._db(self._release_now, ids)
+        except (DatabaseProblem, OperationalError) as exc:
+            # Never handed over: when their lease runs out they are queued again all the same.
+            _log.warning(f"{len(ids)} claimed message(s) not given back yet ({exc}); they are queued again "
+                         "when their lease runs out")  # fmt: skip
+
+    def _release_now(self, ids: list[int]) -> None:
+        with self.factory() as session, session.begin():
+            MessageStore(session).release_unsent(ids, self.worker, self.clock(), "not sent in this run; queued again")
+
+    def _build(self, claim: _Claim, view: Any) -> SerializedMail:
+        """The bytes to send: built now, or the ones stored by an earlier attempt (same Message-ID, Date)."""
+        mail = self.build(claim.row, view)
+        if claim.row.raw is not None:
+            mail = SerializedMail(claim.row.raw, mail.sender, mail.recipients, mail.smtputf8)
+        return mail
+
+    def _prepare(self, claim: _Claim) -> SerializedMail | None:
+        """Build the bytes outside any transaction, from the contact as read with the claim."""
+        view = claim.view
+        if view is None or view.blocked_reason():
+            return None  # decided (and recorded) by the re-check at hand-over
+        return self._build(claim, view)
+
+    def _hand_over(self, claim: _Claim) -> SerializedMail | str | None:
+        """Re-check the contact, store the bytes and mark the hand-over, in one transaction.
+
+        Committed right before the SMTP transaction: from here on a crash means 'uncertain'.
+        Returns the mail to send, why the contact may not be mailed, or None when the claim is
+        no longer this worker's.
+        """
+        row = claim.row
+        with self.factory() as session, session.begin():
+            store = MessageStore(session)
+            contact = store.contact_row(row.contact_id)
             view = to_view(contact) if contact is not None else None
             blocked = view.blocked_reason() if view is not None else "contact deleted"
             now = self.clock()
             if blocked:
-                store.finish(mid, self.worker, "failed", now, reason=f"not sent: the contact's {blocked}")
+                store.finish(row.id, self.worker, "failed", now, reason=f"not sent: the contact's {blocked}")
                 return blocked
-            mail = self.build(row, view)
-            if row.raw is None:
-                session.execute(update(Message).where(Message.id == mid).values(raw=mail.data))
-            else:
-                mail = SerializedMail(row.raw, mail.sender, mail.recipients, mail.smtputf8)
+            mail = claim.mail
+            if mail is None or _addressing(view) != _addressing(claim.view):
+                mail = self._build(claim, view)  # the contact changed since the claim: build anew
+            raw = mail.data if row.raw is None else None
+            if not store.mark_handed(row.id, self.worker, now, self.lease, raw=raw):
+                return None
             return mail
 
-    def _hand_over(self, mid: int) -> bool:
-        """Committed right before the SMTP transaction: from here on a crash means 'uncertain'."""
-        with self.factory() as session, session.begin():
-            return MessageStore(session).mark_handed(mid, self.worker, self.clock(), self.lease)
-
-    async def _deliver(self, mid: int, transport: Transport, summary: SendSummary) -> None:
-        prepared = await asyncio.to_thread(self._prepare, mid)
-        if isinstance(prepared, str):
-            summary.skipped += 1
-            return
-        await self.limiter.acquire()
-        if not await asyncio.to_thread(self._hand_over, mid):
-            summary.skipped += 1
-            return
-        started = self.clock()
-        try:
-            result = await transport.send(prepared)
-        except Exception as exc:  # a bug in the transport must not lose the message
-            result = DeliveryResult(Outcome.UNCERTAIN, None, f"unexpected error: {exc!r}")
-        await self._record_surely(mid, started, result, summary)
-        if result.pause_relay:
-            self.relay_paused = True
-            summary.errors.append(f"relay asked to pause: {result.code or ''} {result.text}".strip())
-
-    async def _record_surely(self, mid: int, started: datetime, result: DeliveryResult, summary: SendSummary) -> None:
+    async def _record_surely(
+        self, claim: _Claim, started: datetime, result: DeliveryResult, summary: SendSummary,
+        then: _Claim | None = None,
+    ) -> SerializedMail | str | None | _DatabaseTrouble:  # fmt: skip
         """Record the outcome, waiting out a short database outage (a restart, a full disk).
 
         The relay's answer is known now and lost if this fails: the lease would expire and a
         message that did arrive would go to review as "delivery uncertain". So retry for up to
         half the lease (a few seconds once the daemon is stopping), then give up and let the
         lease decide; the outcome is one transaction, so a retry never records half of it.
+
+        `then`, a claim whose rate-limit slot is taken, is handed over right after the outcome
+        is committed (see `_hand_over`), in a transaction of its own; returns what that gave.
         """
         deadline = time.monotonic() + self.lease.total_seconds() / 2
         pause = 0.5
         while True:
             counts = (summary.sent, summary.retry, summary.failed, summary.uncertain)
             try:
-                await asyncio.to_thread(self._record, mid, started, result, summary)
-                return
+                return await self._db(self._record_then_hand_over, claim, started, result, summary, then)
             except (DatabaseProblem, OperationalError):
                 summary.sent, summary.retry, summary.failed, summary.uncertain = counts
                 if self.stopping.is_set():
@@ -179,26 +348,31 @@ class Dispatcher:
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 5.0)
 
-    def _record(self, mid: int, started: datetime, result: DeliveryResult, summary: SendSummary) -> None:
+    def _record_then_hand_over(
+        self, claim: _Claim, started: datetime, result: DeliveryResult, summary: SendSummary, then: _Claim | None
+    ) -> SerializedMail | str | None | _DatabaseTrouble:
+        self._record(claim, started, result, summary)
+        if then is None:
+            return None
+        try:
+            return self._hand_over(then)
+        except Exception as exc:  # the outcome above is committed: this must not make it be recorded again
+            return _DatabaseTrouble(exc)
+
+    def _record(self, claim: _Claim, started: datetime, result: DeliveryResult, summary: SendSummary) -> None:
+        # The claim holds what this needs of the row: attempts and contact change only with the claim.
+        row = claim.row
+        mid = row.id
         with self.factory() as session, session.begin():
             store = MessageStore(session)
-            row = store.get(mid)
             now = self.clock()
-            store.record_attempt(
-                DeliveryAttempt(
-                    message_id=mid, attempt_no=row.attempts, worker=self.worker, started_at=started,
-                    finished_at=now, outcome=result.outcome.name.lower(), smtp_code=result.code,
-                    smtp_text=result.text[:1000],
-                )
-            )  # fmt: skip
+            store.add_attempt(message_id=mid, attempt_no=row.attempts, worker=self.worker, started_at=started,
+                              finished_at=now, outcome=result.outcome.name.lower(), smtp_code=result.code,
+                              smtp_text=result.text[:1000])  # fmt: skip
             reply = f"{result.code} {result.text}".strip() if result.code else result.text
             if result.outcome is Outcome.SENT:
                 if store.finish(mid, self.worker, "sent", now, sent_at=now, reason=None):
-                    session.execute(
-                        update(Contact)
-                        .where(Contact.id == row.contact_id)
-                        .values(last_touch_at=now, next_due_at=None)
-                    )
+                    store.touch_contact(row.contact_id, now)
                 summary.sent += 1
             elif (result.outcome is Outcome.FAILED and result.pause_relay) or (
                 result.outcome is Outcome.RETRY and result.relay_only
@@ -226,7 +400,7 @@ class Dispatcher:
                 why = reply if result.outcome is Outcome.FAILED else f"gave up after {row.attempts} attempts: {reply}"
                 store.finish(mid, self.worker, "failed", now, reason=why)
                 if result.bounce:
-                    session.execute(update(Contact).where(Contact.id == row.contact_id).values(bounced=True))
+                    store.mark_bounced(row.contact_id)
                 summary.failed += 1
 
     def due(self, limit: int = 1000) -> Sequence[Message]:

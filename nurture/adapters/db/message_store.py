@@ -7,14 +7,16 @@ with `FOR UPDATE SKIP LOCKED` on PostgreSQL (SQLite serialises writers with BEGI
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ClauseElement
 
 from nurture.adapters.db.tables import Contact, DeliveryAttempt, Message, MessageLog
 from nurture.errors import InvalidTransition, NotFound
@@ -33,6 +35,50 @@ ALLOWED: Mapping[str, frozenset[str]] = {
     "rejected": frozenset(),
     "expired": frozenset(),
 }
+
+
+# The sending path runs these for every message: Core statements built once (their compiled form is
+# cached), executed on the session's connection, without the ORM's per-statement bookkeeping.
+_messages = Message.__table__
+_contacts = Contact.__table__
+_INSERT_LOG = insert(MessageLog.__table__)
+_INSERT_ATTEMPT = insert(DeliveryAttempt.__table__)
+_CONTACT = select(_contacts).where(_contacts.c.id == bindparam("w_id"))
+_TOUCH_CONTACT = (
+    update(_contacts).where(_contacts.c.id == bindparam("w_id")).values(last_touch_at=bindparam("v_at", type_=_contacts.c.last_touch_at.type), next_due_at=None)
+)
+_BOUNCED_CONTACT = update(_contacts).where(_contacts.c.id == bindparam("w_id")).values(bounced=True)
+
+
+@functools.lru_cache(maxsize=64)
+def _finish_statement(keys: tuple[str, ...]) -> Any:
+    return (
+        update(_messages)
+        .where(
+            _messages.c.id == bindparam("w_id"),
+            _messages.c.status == "sending",
+            _messages.c.claimed_by == bindparam("w_worker"),
+        )
+        .values({k: bindparam(f"v_{k}", type_=_messages.c[k].type) for k in keys})
+    )
+
+
+@functools.lru_cache(maxsize=8)
+def _hand_over_statement(with_raw: bool) -> Any:
+    values = {"handed_at": bindparam("v_now", type_=_messages.c.handed_at.type), "lease_until": bindparam("v_lease", type_=_messages.c.lease_until.type)}
+    if with_raw:
+        values["raw"] = bindparam("v_raw", type_=_messages.c.raw.type)
+    return (
+        update(_messages)
+        .where(
+            _messages.c.id == bindparam("w_id"),
+            _messages.c.status == "sending",
+            _messages.c.claimed_by == bindparam("w_worker"),
+            _messages.c.handed_at.is_(None),
+            _messages.c.lease_until > bindparam("w_now", type_=_messages.c.lease_until.type),
+        )
+        .values(values)
+    )
 
 
 def insert_ignore(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
@@ -191,82 +237,150 @@ class MessageStore:
             or_(Message.expires_at.is_(None), Message.expires_at > now),
         ).order_by(Message.send_at, Message.id)
 
-    def claim_due(self, now: datetime, worker: str, lease: timedelta, limit: int) -> list[int]:
-        """Claim approved, due messages for this worker: status `sending` with a lease, committed before SMTP.
-
-        Dead leases are settled first, so any sender recovers them: the one-shot `nurture send`
-        (run from cron, with no daemon doing maintenance) would otherwise leave the claims of a
-        killed run in `sending` for ever — neither sent nor in front of a human.
-        """
+    def settle_dead_leases(self, now: datetime) -> tuple[list[int], list[int]]:
+        """`reap_dead_leases`, saying what it did (a sender calls this once at the start of a run)."""
         requeued, uncertain = self.reap_dead_leases(now)
         if uncertain:
             _log.warning(f"{len(uncertain)} message(s) whose sender stopped during the send are in review "
                         "(delivery uncertain); `nurture queue --status review` lists them")  # fmt: skip
         if requeued:
             _log.info(f"{len(requeued)} message(s) whose sender stopped before the send are queued again")
+        return requeued, uncertain
+
+    def claim_due(
+        self, now: datetime, worker: str, lease: timedelta, limit: int, *, settle: bool = True
+    ) -> list[int]:
+        """Claim approved, due messages for this worker: status `sending` with a lease, committed before SMTP.
+
+        Dead leases are settled first, so any sender recovers them: the one-shot `nurture send`
+        (run from cron, with no daemon doing maintenance) would otherwise leave the claims of a
+        killed run in `sending` for ever — neither sent nor in front of a human. A caller that
+        claims many times in one run settles once at its start (`settle_dead_leases`) and
+        passes ``settle=False``.
+        """
+        if settle:
+            self.settle_dead_leases(now)
         due = (
             self.due(select(Message.id), now)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
-        ids = list(self.session.scalars(due))
+        conn = self._connection()
+        ids = list(conn.scalars(due))
         if not ids:
             return []
         stmt = (
-            update(Message)
-            .where(Message.id.in_(ids), Message.status == "approved")
+            update(_messages)
+            .where(_messages.c.id.in_(ids), _messages.c.status == "approved")
             .values(
                 status="sending",
                 claimed_by=worker,
                 lease_until=now + lease,
                 handed_at=None,
-                attempts=Message.attempts + 1,
+                attempts=_messages.c.attempts + 1,
                 updated_at=now,
             )
-            .returning(Message.id)
-            .execution_options(synchronize_session=False)
+            .returning(_messages.c.id)
         )
-        claimed = list(self.session.scalars(stmt))
-        for mid in claimed:
-            self.session.add(
-                MessageLog(message_id=mid, from_status="approved", to_status="sending", actor=worker, at=now)
-            )
+        claimed = list(conn.scalars(stmt))
+        self.add_log(claimed, "approved", "sending", worker, now)
         return claimed
+
+    def _connection(self) -> Connection:
+        return self.session.connection()
 
     def finish(self, message_id: int, worker: str, to: str, now: datetime, **values: Any) -> bool:
         """Leave `sending` only if this worker still holds the claim (fencing)."""
-        stmt = (
-            update(Message)
-            .where(Message.id == message_id, Message.status == "sending", Message.claimed_by == worker)
-            .values(status=to, lease_until=None, claimed_by=None, updated_at=now, **values)
-            .execution_options(synchronize_session=False)
-        )
-        done = self.session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
-        if done:
-            self.session.add(
-                MessageLog(
-                    message_id=message_id,
-                    from_status="sending",
-                    to_status=to,
-                    actor=worker,
-                    at=now,
-                    note=values.get("reason"),
-                )
+        changes = {"status": to, "lease_until": None, "claimed_by": None, "updated_at": now, **values}
+        if any(isinstance(v, ClauseElement) for v in changes.values()):
+            stmt = (
+                update(Message)
+                .where(Message.id == message_id, Message.status == "sending", Message.claimed_by == worker)
+                .values(**changes)
+                .execution_options(synchronize_session=False)
             )
+            done = self.session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+        else:
+            conn = self._connection()
+            params = {f"v_{k}": v for k, v in changes.items()}
+            stmt = _finish_statement(tuple(changes))
+            done = conn.execute(stmt, {"w_id": message_id, "w_worker": worker, **params}).rowcount == 1
+        if done:
+            self.add_log([message_id], "sending", to, worker, now, values.get("reason"))
         return done
+
+    def add_log(
+        self, message_ids: Sequence[int], before: str | None, after: str, actor: str, now: datetime,
+        note: str | None = None,
+    ) -> None:  # fmt: skip
+        """Log rows for status changes made by statements (one INSERT for all of them)."""
+        if message_ids:
+            rows = [{"message_id": mid, "from_status": before, "to_status": after, "actor": actor, "at": now,
+                     "note": note} for mid in message_ids]  # fmt: skip
+            self._connection().execute(_INSERT_LOG, rows)
+
+    def add_attempt(self, **values: Any) -> None:
+        """One delivery attempt (the same columns as `DeliveryAttempt`)."""
+        self._connection().execute(_INSERT_ATTEMPT, values)
+
+    def contact_row(self, contact_id: int) -> Any:
+        """The contact's current row (attribute access like `Contact`), or None when it is gone."""
+        return self._connection().execute(_CONTACT, {"w_id": contact_id}).first()
+
+    def with_contacts(self, message_ids: Sequence[int]) -> list[tuple[Any, Any]]:
+        """These messages' rows, each with its contact's row (None when gone), by send time."""
+        conn = self._connection()
+        rows = list(conn.execute(select(_messages).where(_messages.c.id.in_(list(message_ids)))))
+        wanted = list({row.contact_id for row in rows})
+        contacts = {c.id: c for c in conn.execute(select(_contacts).where(_contacts.c.id.in_(wanted)))}
+        rows.sort(key=lambda row: (row.send_at, row.id))
+        return [(row, contacts.get(row.contact_id)) for row in rows]
+
+    def touch_contact(self, contact_id: int, now: datetime) -> None:
+        """A message went out: the contact's next occasion is planned from now."""
+        self._connection().execute(_TOUCH_CONTACT, {"w_id": contact_id, "v_at": now})
+
+    def mark_bounced(self, contact_id: int) -> None:
+        self._connection().execute(_BOUNCED_CONTACT, {"w_id": contact_id})
 
     def record_attempt(self, attempt: DeliveryAttempt) -> None:
         self.session.add(attempt)
 
-    def mark_handed(self, message_id: int, worker: str, now: datetime, lease: timedelta) -> bool:
-        """Committed right before the SMTP transaction: from here on a crash means 'uncertain'."""
+    def mark_handed(
+        self, message_id: int, worker: str, now: datetime, lease: timedelta, *, raw: bytes | None = None
+    ) -> bool:
+        """Committed right before the SMTP transaction: from here on a crash means 'uncertain'.
+
+        Only for a live claim of this worker that was not handed over yet, so a claim is handed
+        to the relay at most once. ``raw``, when given, stores the bytes about to be sent in the
+        same statement: whatever may have reached the relay is exactly what a retry resends.
+        """
+        params: dict[str, Any] = {"w_id": message_id, "w_worker": worker, "w_now": now, "v_now": now,
+                                  "v_lease": now + lease}  # fmt: skip
+        if raw is not None:
+            params["v_raw"] = raw
+        return self._connection().execute(_hand_over_statement(raw is not None), params).rowcount == 1
+
+    def release_unsent(self, message_ids: Sequence[int], worker: str, now: datetime, reason: str) -> list[int]:
+        """Give back claims never handed to the relay, as if never claimed (the attempt is not spent)."""
+        if not message_ids:
+            return []
         stmt = (
             update(Message)
-            .where(Message.id == message_id, Message.status == "sending", Message.claimed_by == worker)
-            .values(handed_at=now, lease_until=now + lease)
+            .where(
+                Message.id.in_(list(message_ids)),
+                Message.status == "sending",
+                Message.claimed_by == worker,
+                Message.handed_at.is_(None),
+            )
+            .values(status="approved", claimed_by=None, lease_until=None, attempts=Message.attempts - 1,
+                    updated_at=now)  # fmt: skip
+            .returning(Message.id)
             .execution_options(synchronize_session=False)
         )
-        return self.session.execute(stmt).rowcount == 1  # type: ignore[attr-defined]
+        released = list(self.session.scalars(stmt))
+        self.add_log(released, "sending", "approved", worker, now, reason)
+        return released
 
     def release(self, message_id: int, worker: str, now: datetime, reason: str) -> bool:
         """Give a claimed message back (never handed to the relay): it goes out later, once."""
