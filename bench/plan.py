@@ -3,6 +3,7 @@
 Realistic spread: birthdays over the year (some without a year), tiers A/B/C 10/25/65 %,
 time zones over five countries, last touches over the past year, 20 % with a recent event.
 Usage: python bench/plan.py [--contacts N] [--db sqlite|postgres] [--json]
+Below 1,000,000 contacts the cost per contact is also scaled up to 1,000,000 (linearly).
 """
 
 from __future__ import annotations
@@ -130,6 +131,9 @@ def run(db: str, contacts: int) -> dict[str, Any]:
         shutil.rmtree(work, ignore_errors=True)
     return {"bench": "plan", "db": db, "contacts": contacts, "generate_s": round(generated, 2),
             "full_plan_s": round(full_s, 2), "planned": full.planned, "checked": full.contacts,
+            "full_ms_per_contact": round(full_s * 1000 / max(contacts, 1), 3),
+            "full_s_at_1m": round(full_s * 1_000_000 / max(contacts, 1), 1),
+            "replan_s_at_1m": round(replan_s * 1_000_000 / max(contacts, 1), 1),
             "by_status": full.by_status, "replan_s": round(replan_s, 2), "replan_checked": again.contacts,
             "replanned": again.planned, "peak_mb": round(plan_peak, 1), "peak_mb_windowed": windowed,
             "rss_at_plan_start_mb": round(rss_at_start, 1),
@@ -146,6 +150,8 @@ if __name__ == "__main__":
     emit(r, args.json, [
         f"plan, {args.db}, {r['contacts']} contacts (generated in {r['generate_s']:.1f} s):",
         f"  full 14-day plan  {r['full_plan_s']:8.2f} s, {r['planned']} messages {r['by_status']}",
+        f"  per contact       {r['full_ms_per_contact']:8.3f} ms (at 1,000,000 contacts: full plan about "
+        f"{r['full_s_at_1m']:.0f} s, hourly re-plan about {r['replan_s_at_1m']:.0f} s)",
         f"  hourly re-plan    {r['replan_s']:8.2f} s, {r['replan_checked']} contacts checked, "
         f"{r['replanned']} new messages",
         f"  peak memory       {r['peak_mb']:8.1f} MB while planning"
