@@ -236,7 +236,9 @@ class _Linter:
             self.add(
                 Problem(
                     Location(str(file), _finding_line(file, str(finding.phrase), line_text)),
-                    f"offer guard: {finding}; reword it, nurture never sends offers",
+                    # Phrase and rule only: the rendered line:col differs per sample contact and
+                    # would list one template line once for every sample it was rendered with.
+                    f"offer guard: {finding.phrase} ({finding.rule}); reword it, nurture never sends offers",
                 )
             )
 

@@ -51,6 +51,9 @@ def test_offending_text_is_reported_at_its_file_and_line(templates: Path) -> Non
     assert any(m.startswith("offer guard: ") and "kaufen (call_to_buy)" in m for m in messages)
     assert any("%" in m for m in messages)
     assert all(str(p).startswith(f"{path}:{at + 1}: offer guard: ") for p in problems)
+    # One line per phrase, however many sample contacts the template was rendered with.
+    assert len(messages) == len(problems) == len({(p.location.line, p.message) for p in problems})
+    assert "offer guard: kaufen (call_to_buy); reword it, nurture never sends offers" in messages
 
 
 def test_offending_html_and_subject_are_reported(templates: Path) -> None:
