@@ -87,6 +87,7 @@ class _Claim:
     row: Any  # the `messages` row as claimed
     view: Any  # its contact then (a ContactView), or None when gone
     mail: SerializedMail | None = None  # built from these after the claim, before the hand-over
+    built: bool = False
 
 
 @dataclass
@@ -181,16 +182,21 @@ class Dispatcher:
             while handed is not None or self._going_on(budget):
                 if handed is None:
                     if not held:
-                        held = await self._claim_some(budget)
+                        want, reserved = self._reserve(budget)
+                        held = await self._db(self._claim, want)
+                        self._unreserve(budget, reserved, len(held))
                         if not held:
                             return
                     claim = held.pop(0)
+                    self._build_once(claim)
                     await self.limiter.acquire()
                     handed = self._handed(claim, await self._db(self._hand_over, claim), summary)
                     if handed is None:
                         continue
                 claim, mail = handed
                 handed = None
+                if held:
+                    self._build_once(held[0])  # ready for its hand-over right after this outcome
                 if transport is None:
                     transport = self.transports()
                 started = self.clock()
@@ -198,17 +204,23 @@ class Dispatcher:
                     result = await transport.send(mail)
                 except Exception as exc:  # a bug in the transport must not lose the message
                     result = DeliveryResult(Outcome.UNCERTAIN, None, f"unexpected error: {exc!r}")
-                # The outcome is recorded at once; when the next message may go at once too, its
-                # hand-over follows in the same trip to the database (its own transaction).
-                after = None
+                # The outcome is recorded at once. When the next message may go at once too, its
+                # hand-over follows in the same trip to the database (in its own transaction), and
+                # when it was the last one held, so does the claim of the next few.
+                after, want, reserved = None, 0, 0
                 if held and not result.pause_relay and self._going_on(budget) and self._slot_now():
                     after = held.pop(0)
+                    if not held:
+                        want, reserved = self._reserve(budget)
                 try:
-                    handed_after = await self._record_surely(claim, started, result, summary, after)
+                    handed_after, more = await self._record_surely(claim, started, result, summary, after, want)
                 except BaseException:
                     if after is not None:
                         held.insert(0, after)
+                    self._unreserve(budget, reserved, 0)
                     raise
+                self._unreserve(budget, reserved, len(more))
+                held += more
                 if result.pause_relay:
                     self.relay_paused = True
                     summary.errors.append(f"relay asked to pause: {result.code or ''} {result.text}".strip())
@@ -228,7 +240,9 @@ class Dispatcher:
                     await transport.close()
 
     @staticmethod
-    def _handed(claim: _Claim, outcome: SerializedMail | str | None, summary: SendSummary) -> tuple[_Claim, SerializedMail] | None:
+    def _handed(
+        claim: _Claim, outcome: SerializedMail | str | None, summary: SendSummary
+    ) -> tuple[_Claim, SerializedMail] | None:
         if isinstance(outcome, SerializedMail):
             return claim, outcome
         summary.skipped += 1  # the contact may not be mailed now, or the claim is no longer ours
@@ -239,23 +253,32 @@ class Dispatcher:
         try_acquire = getattr(self.limiter, "try_acquire", None)
         return bool(try_acquire()) if try_acquire is not None else False
 
-    async def _claim_some(self, budget: list[int]) -> list[_Claim]:
+    def _reserve(self, budget: list[int]) -> tuple[int, int]:
+        """How many to claim next, and how many of them are taken from the run's limit (before the await)."""
         want = self._batch()
-        reserved = 0
         if budget[0] > 0:
-            want = reserved = min(want, budget[0])
-            budget[0] -= reserved  # before the await: workers never claim past the limit
-        held = await self._db(self._claim, want)
+            want = min(want, budget[0])
+            budget[0] -= want  # workers never claim past the limit
+            return want, want
+        return want, 0
+
+    @staticmethod
+    def _unreserve(budget: list[int], reserved: int, got: int) -> None:
         if reserved:
-            budget[0] += reserved - len(held)
-        for claim in held:
-            # Built outside any transaction; the hand-over re-checks the contact and builds anew
-            # only if its address or name changed meanwhile.
-            try:
-                claim.mail = self._prepare(claim)
-            except Exception:  # built again at its hand-over, where the error surfaces for this one only
-                claim.mail = None
-        return held
+            budget[0] += reserved - got
+
+    def _build_once(self, claim: _Claim) -> None:
+        """The bytes, built outside any transaction from the contact as read with the claim.
+
+        The hand-over re-checks the contact and builds anew only if its address or name changed.
+        """
+        if claim.built:
+            return
+        claim.built = True
+        try:
+            claim.mail = self._prepare(claim)
+        except Exception:  # built again at its hand-over, where the error surfaces for this one only
+            claim.mail = None
 
     def _claim(self, count: int) -> list[_Claim]:
         """Claim up to `count` messages and read them with their contacts, in one transaction."""
@@ -321,8 +344,8 @@ class Dispatcher:
 
     async def _record_surely(
         self, claim: _Claim, started: datetime, result: DeliveryResult, summary: SendSummary,
-        then: _Claim | None = None,
-    ) -> SerializedMail | str | None | _DatabaseTrouble:  # fmt: skip
+        then: _Claim | None = None, claim_more: int = 0,
+    ) -> tuple[SerializedMail | str | None | _DatabaseTrouble, list[_Claim]]:  # fmt: skip
         """Record the outcome, waiting out a short database outage (a restart, a full disk).
 
         The relay's answer is known now and lost if this fails: the lease would expire and a
@@ -330,15 +353,16 @@ class Dispatcher:
         half the lease (a few seconds once the daemon is stopping), then give up and let the
         lease decide; the outcome is one transaction, so a retry never records half of it.
 
-        `then`, a claim whose rate-limit slot is taken, is handed over right after the outcome
-        is committed (see `_hand_over`), in a transaction of its own; returns what that gave.
+        Then, each in a transaction of its own: `then`, a claim whose rate-limit slot is taken,
+        is handed over (see `_hand_over`), and `claim_more` messages are claimed. Returns what
+        the hand-over gave and the new claims.
         """
         deadline = time.monotonic() + self.lease.total_seconds() / 2
         pause = 0.5
         while True:
             counts = (summary.sent, summary.retry, summary.failed, summary.uncertain)
             try:
-                return await self._db(self._record_then_hand_over, claim, started, result, summary, then)
+                return await self._db(self._record_and_go_on, claim, started, result, summary, then, claim_more)
             except (DatabaseProblem, OperationalError):
                 summary.sent, summary.retry, summary.failed, summary.uncertain = counts
                 if self.stopping.is_set():
@@ -348,16 +372,25 @@ class Dispatcher:
                 await asyncio.sleep(pause)
                 pause = min(pause * 2, 5.0)
 
-    def _record_then_hand_over(
-        self, claim: _Claim, started: datetime, result: DeliveryResult, summary: SendSummary, then: _Claim | None
-    ) -> SerializedMail | str | None | _DatabaseTrouble:
+    def _record_and_go_on(
+        self, claim: _Claim, started: datetime, result: DeliveryResult, summary: SendSummary,
+        then: _Claim | None, claim_more: int,
+    ) -> tuple[SerializedMail | str | None | _DatabaseTrouble, list[_Claim]]:  # fmt: skip
         self._record(claim, started, result, summary)
+        # The outcome above is committed: nothing below may make it be recorded again.
         if then is None:
-            return None
+            return None, []
         try:
-            return self._hand_over(then)
-        except Exception as exc:  # the outcome above is committed: this must not make it be recorded again
-            return _DatabaseTrouble(exc)
+            handed = self._hand_over(then)
+        except Exception as exc:
+            return _DatabaseTrouble(exc), []
+        more: list[_Claim] = []
+        if claim_more:
+            try:
+                more = self._claim(claim_more)
+            except Exception as exc:  # claimed again later, on the usual path
+                _log.debug(f"claiming ahead failed: {exc}")
+        return handed, more
 
     def _record(self, claim: _Claim, started: datetime, result: DeliveryResult, summary: SendSummary) -> None:
         # The claim holds what this needs of the row: attempts and contact change only with the claim.
