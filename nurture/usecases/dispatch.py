@@ -36,7 +36,7 @@ from nurture.adapters.db.engine import DatabaseProblem
 from nurture.adapters.db.message_store import MessageStore
 from nurture.adapters.db.tables import Message
 from nurture.outbox.policy import DeliveryResult, Outcome, retry_delay
-from nurture.rendering.mime import SerializedMail
+from nurture.rendering.mime import HeaderInjection, SerializedMail
 
 
 class Transport(Protocol):
@@ -336,7 +336,14 @@ class Dispatcher:
                 return blocked
             mail = claim.mail
             if mail is None or _addressing(view) != _addressing(claim.view):
-                mail = self._build(claim, view)  # the contact changed since the claim: build anew
+                try:
+                    mail = self._build(claim, view)  # the contact changed since the claim: build anew
+                except HeaderInjection as exc:
+                    # A stored address or name that cannot go into a header safely (a line break,
+                    # a control character): this message fails with the reason, the run goes on.
+                    why = f"not sent: {exc}; correct the contact's record (`nurture contacts edit`)"
+                    store.finish(row.id, self.worker, "failed", now, reason=why)
+                    return why
             raw = mail.data if row.raw is None else None
             if not store.mark_handed(row.id, self.worker, now, self.lease, raw=raw):
                 return None

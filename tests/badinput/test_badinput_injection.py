@@ -180,11 +180,6 @@ def test_hostile_values_in_every_field_cannot_add_headers_or_markup(tmp_path: Pa
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="nurture/usecases/dispatch.py `_prepare` lets HeaderInjection from build_mail escape: the send run "
-    "aborts and the message stays claimed; it should end that message as failed with the reason and go on",
-)
 @pytest.mark.parametrize("brk", ["crlf", "nel"])
 def test_a_broken_stored_address_is_held_and_the_run_goes_on(tmp_path: Path, server, brk: str,
                                                              reliability) -> None:  # fmt: skip
