@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 from reliability_report import (  # noqa: F401  (hooks and fixture of the reliability report)
     pytest_addoption,
     pytest_runtest_makereport,
@@ -21,6 +22,12 @@ from reliability_report import (  # noqa: F401  (hooks and fixture of the reliab
 )
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+# CI runs the property tests on a fixed sequence of examples, so a red build can be repeated
+# exactly; on a developer's machine every run explores new examples.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"

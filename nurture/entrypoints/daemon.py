@@ -238,7 +238,14 @@ class Daemon:
         task = asyncio.ensure_future(coro)
         self._busy.add(task)
         task.add_done_callback(self._busy.discard)
-        return await asyncio.shield(task)
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if not self.stopping.is_set():
+                raise
+            # Stopping cancels the job, not the shielded work: the stop waits for it (`_busy`).
+            # Ending the job quietly keeps a traceback for a normal shutdown out of the log.
+            return None
 
     # -- reload ----------------------------------------------------------------------------
     async def watch_job(self) -> None:

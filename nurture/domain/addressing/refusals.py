@@ -124,6 +124,13 @@ def check_name_field(label: str, option: str, value: str) -> NeedsReview | None:
                 f"The {label} {shown} contains characters that do not belong in a name; {fix}.",
             )
     tokens = value.split(" ")
+    if any(unicodedata.category(token[0]).startswith("M") for token in tokens if token):
+        # An accent or other combining mark with no letter under it: the name was damaged on its
+        # way in (a cut-off character); printing it would show a stray mark as a name part.
+        return review(
+            "invalid_characters",
+            f"The {label} {shown} has an accent mark without a letter; {fix}.",
+        )
     first = tokens[0].lower()
     if first in TITLE_WORDS_FIRST or _TITLE_PREFIX.match(first):
         return review(

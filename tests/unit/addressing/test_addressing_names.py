@@ -81,3 +81,16 @@ def test_reason_quotes_value_without_control_characters() -> None:
     assert isinstance(result, NeedsReview)
     assert "\x07" not in result.reason
     assert "Müller" in result.reason
+
+
+
+@pytest.mark.parametrize("first", ["Anna \u0345", "\u0301Anna", "Anna \u0301\u0308"])
+def test_a_combining_mark_without_a_letter_is_reviewed(first: str) -> None:
+    """Found by the bad-input suite: "Anna \u0345" printed as "Hallo Anna ͅ," with a stray mark as a word."""
+    result = salutation_for(AddressInput(first, "Müller", "female", None, "de", "DE", "informal"))
+    assert isinstance(result, NeedsReview) and "accent mark without a letter" in result.reason
+
+
+def test_a_combining_mark_on_a_letter_is_kept() -> None:
+    result = salutation_for(AddressInput("Ame\u0301lie", "Brontë", "female", None, "de", "DE", "informal"))
+    assert not isinstance(result, NeedsReview) and result.line == "Liebe Amélie,"
