@@ -48,6 +48,12 @@ _TOUCH_CONTACT = (
     update(_contacts).where(_contacts.c.id == bindparam("w_id")).values(last_touch_at=bindparam("v_at", type_=_contacts.c.last_touch_at.type), next_due_at=None)
 )
 _BOUNCED_CONTACT = update(_contacts).where(_contacts.c.id == bindparam("w_id")).values(bounced=True)
+# Fencing: a row leaves `sending` (or is handed over) only by the worker that still holds the claim.
+_HELD_BY_WORKER = (
+    _messages.c.id == bindparam("w_id"),
+    _messages.c.status == "sending",
+    _messages.c.claimed_by == bindparam("w_worker"),
+)
 
 
 @functools.lru_cache(maxsize=64)
@@ -55,9 +61,7 @@ def _finish_statement(keys: tuple[str, ...]) -> Any:
     return (
         update(_messages)
         .where(
-            _messages.c.id == bindparam("w_id"),
-            _messages.c.status == "sending",
-            _messages.c.claimed_by == bindparam("w_worker"),
+            *_HELD_BY_WORKER,
         )
         .values({k: bindparam(f"v_{k}", type_=_messages.c[k].type) for k in keys})
     )
@@ -71,9 +75,7 @@ def _hand_over_statement(with_raw: bool) -> Any:
     return (
         update(_messages)
         .where(
-            _messages.c.id == bindparam("w_id"),
-            _messages.c.status == "sending",
-            _messages.c.claimed_by == bindparam("w_worker"),
+            *_HELD_BY_WORKER,
             _messages.c.handed_at.is_(None),
             _messages.c.lease_until > bindparam("w_now", type_=_messages.c.lease_until.type),
         )
