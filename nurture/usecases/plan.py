@@ -3,6 +3,11 @@
 Cost follows the number of contacts that are due, not the total: birthdays and work
 anniversaries are found through indexed month-day columns, content drops and reconnects
 through the indexed `next_due_at`, new events through `learned_at`; all in batches.
+
+Once a day (and whenever the rules or the content library change) a run sweeps every due
+contact; the runs in between start from the last run's plan mark and look only at what can
+have changed since (see `nurture.adapters.db.plan_marks`), so an hourly re-plan with nothing
+new costs little even with a million contacts.
 """
 
 from __future__ import annotations
@@ -13,12 +18,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from nurture.adapters.db.contact_store import to_view
 from nurture.adapters.db.message_store import MessageStore, insert_ignore
-from nurture.adapters.db.tables import Contact, Event, Relation
+from nurture.adapters.db.plan_marks import last_mark, newest_event_id, plan_fingerprint, save_mark
+from nurture.adapters.db.tables import Contact, Event, PlanMark, Relation
 from nurture.domain.birthdays import birthday_date
 from nurture.domain.contacts import ContactView
 from nurture.domain.content import ContentItem
@@ -30,6 +36,10 @@ from nurture.usecases.compose import Composer
 from nurture.usecases.message_context import content_item, event_context
 
 EVENT_LOOKBACK = timedelta(days=30)
+# How often a run looks at every due contact again, whatever the plan mark says: content drops
+# held back by the cap or by a missing content item, and greetings a cap or a taken day kept
+# out, get their next chance at least this often.
+SWEEP_EVERY = timedelta(days=1)
 
 
 @dataclass
@@ -39,6 +49,7 @@ class PlanSummary:
     by_status: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    sweep: bool = True
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -46,7 +57,15 @@ class PlanSummary:
             "planned": self.planned,
             "by_status": self.by_status,
             "seconds": round(self.seconds, 3),
+            "sweep": self.sweep,
         }
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which contacts a run looks at: all due ones (`mark` None), or what is new since `mark`."""
+
+    mark: PlanMark | None = None
 
 
 def month_days(start: date, end: date) -> list[int]:
@@ -70,21 +89,42 @@ def mailable(query: Any) -> Any:
     )
 
 
-def due_contact_ids(session: Session, now: datetime, rules: PlanningRules, after: int, limit: int) -> list[int]:
+def window_days(start: datetime, end: datetime) -> list[int]:
     # A day of slack on both sides: "today" differs between Auckland and Los Angeles.
-    start, end = (now - timedelta(days=1)).date(), (now + rules.horizon + timedelta(days=1)).date()
-    mds = month_days(start, end)
-    recent_events = select(Event.contact_id).where(Event.learned_at >= now - EVENT_LOOKBACK)
-    query = mailable(select(Contact.id)).where(
-        Contact.id > after,
-        or_(
+    return month_days((start - timedelta(days=1)).date(), (end + timedelta(days=1)).date())
+
+
+def due_condition(now: datetime, rules: PlanningRules, scope: Scope) -> Any:
+    """Who is due: the whole horizon in a sweep; after a mark, only what can have changed since it."""
+    end = now + rules.horizon
+    mark = scope.mark
+    if mark is None:
+        mds = window_days(now, end)
+        recent_events = select(Event.contact_id).where(Event.learned_at >= now - EVENT_LOOKBACK)
+        return or_(
             Contact.next_due_at.is_(None),
-            Contact.next_due_at <= now + rules.horizon,
+            Contact.next_due_at <= end,
             Contact.birthday_md.in_(mds),
             Contact.started_md.in_(mds),
             Contact.id.in_(recent_events),
-        ),
-    )
+        )
+    # The days around the horizon's moving end: a greeting there may have been just outside it.
+    mds = window_days(mark.horizon_end, end) if end > mark.horizon_end else []
+    new_events = select(Event.contact_id).where(Event.id > mark.max_event_id)
+    conditions = [
+        Contact.next_due_at.is_(None),
+        and_(Contact.next_due_at > mark.horizon_end, Contact.next_due_at <= end),
+        Contact.id.in_(new_events),
+    ]
+    if mds:
+        conditions += [Contact.birthday_md.in_(mds), Contact.started_md.in_(mds)]
+    return or_(*conditions)
+
+
+def due_contact_ids(
+    session: Session, now: datetime, rules: PlanningRules, after: int, limit: int, scope: Scope | None = None
+) -> list[int]:
+    query = mailable(select(Contact.id)).where(Contact.id > after, due_condition(now, rules, scope or Scope()))
     return list(session.scalars(query.order_by(Contact.id).limit(limit)))
 
 
@@ -104,7 +144,7 @@ def plan_input(view: ContactView, degree: int) -> PlanContact:
     )
 
 
-def neighbours_of(session: Session, rows: Sequence[Contact]) -> tuple[dict[int, set[int]], dict[int, int]]:
+def neighbours_of(session: Session, rows: Sequence[Any]) -> tuple[dict[int, set[int]], dict[int, int]]:
     """Neighbours (edges and same organisation) and edge degree for a batch of contacts."""
     ids = [r.id for r in rows]
     neigh: dict[int, set[int]] = {i: set() for i in ids}
@@ -139,18 +179,28 @@ class Planner:
     def run(self, now: datetime, progress: Callable[[int], None] | None = None) -> PlanSummary:
         started = time.perf_counter()
         summary = PlanSummary()
-        for batch in self._batches(now):
+        fingerprint = plan_fingerprint(self.rules, self.library)
+        with self.factory() as session:
+            mark = last_mark(session, fingerprint)
+            max_event_id = newest_event_id(session)
+        sweep = mark is None or now < mark.planned_at or now - mark.swept_at >= SWEEP_EVERY
+        scope = Scope() if sweep else Scope(mark)
+        summary.sweep = sweep
+        for batch in self._batches(now, scope):
             self._plan_batch(batch, now, summary)
             if progress is not None:
                 progress(summary.contacts)
+        with self.factory() as session, session.begin():
+            swept_at = now if sweep or mark is None else mark.swept_at
+            save_mark(session, fingerprint, now, now + self.rules.horizon, swept_at, max_event_id)
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def _batches(self, now: datetime) -> Iterator[list[int]]:
+    def _batches(self, now: datetime, scope: Scope) -> Iterator[list[int]]:
         after = 0
         while True:
             with self.factory() as session:
-                ids = due_contact_ids(session, now, self.rules, after, self.batch_size)
+                ids = due_contact_ids(session, now, self.rules, after, self.batch_size, scope)
             if not ids:
                 return
             yield ids
@@ -158,7 +208,8 @@ class Planner:
 
     def _plan_batch(self, ids: list[int], now: datetime, summary: PlanSummary) -> None:
         with self.factory() as session, session.begin():
-            rows = list(session.scalars(select(Contact).where(Contact.id.in_(ids))))
+            # Plain rows, not ORM objects: planning reads them and writes back one column.
+            rows = list(session.execute(select(*Contact.__table__.c).where(Contact.id.in_(ids))))
             store = MessageStore(session)
             existing = store.existing_for(ids)
             events = self._events(session, ids, now)
@@ -166,6 +217,7 @@ class Planner:
             all_neigh = set().union(*neigh.values()) if neigh else set()
             sent_to_neigh = store.items_sent_to(all_neigh, now - self.rules.content_gap)
             new_rows: list[dict[str, Any]] = []
+            due_changes: list[dict[str, Any]] = []
             for row in rows:
                 view = to_view(row)
                 items: dict[str, datetime] = {}
@@ -183,7 +235,10 @@ class Planner:
                     new_rows.append(self._row(view, planned, events.get(row.id, []), now))
                 due = next_content_due(contact, existing[row.id] + [_as_existing(p) for p in result.messages],
                                        self.rules)
-                row.next_due_at = due
+                if due != row.next_due_at:
+                    due_changes.append({"w_id": row.id, "v_due": due})
+            if due_changes:
+                session.execute(_SET_DUE, due_changes)
             added = insert_ignore(session, new_rows)
             summary.planned += added
             if added:
@@ -228,6 +283,13 @@ class Planner:
             "created_at": now,
             "updated_at": now,
         }
+
+
+_SET_DUE = (
+    update(Contact.__table__)
+    .where(Contact.__table__.c.id == bindparam("w_id"))
+    .values(next_due_at=bindparam("v_due", type_=Contact.__table__.c.next_due_at.type))
+)
 
 
 def _as_existing(p: PlannedMessage) -> Any:

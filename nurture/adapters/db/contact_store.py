@@ -20,7 +20,8 @@ from nurture.errors import NotFound
 from nurture.planning.next_due import month_day
 
 
-def to_view(row: Contact) -> ContactView:
+def to_view(row: Any) -> ContactView:
+    """A contact row (ORM object or plain result row with the same column names) as a view."""
     return ContactView(
         id=row.id,
         email=row.email,
@@ -161,6 +162,7 @@ class ContactStore:
         for name, value in changes.items():
             setattr(row, name, value)
         row.updated_at = now
+        row.next_due_at = None  # the next planning run looks at this contact again
         refresh_derived(self.session, row)
         if consent_changed:
             self.record_consent(row, row.consent, row.consent_source, row.consent_date, now, actor)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import func, or_, select, union, update
 from sqlalchemy.orm import Session
 
 from nurture.adapters.db.tables import Contact, Relation
@@ -33,6 +33,11 @@ class GraphStore:
         if exists is not None:
             return False
         self.session.add(Relation(kind=kind, from_id=a, to_id=b, created_at=now))
+        # Both ends have new neighbours (and maybe a connector's tier): plan them again.
+        self.session.execute(
+            update(Contact).where(Contact.id.in_((a, b))).values(next_due_at=None)
+            .execution_options(synchronize_session=False)
+        )
         self.session.flush()
         return True
 

@@ -242,3 +242,21 @@ class Run(Base):
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
     day_key: Mapped[str | None] = mapped_column(String(40), unique=True)
+
+
+class PlanMark(Base):
+    """Where a complete planning run left off, so that the next run looks only at what is new.
+
+    `fingerprint` names the planning rules and content library the run planned with; a run with
+    other rules or another library starts from scratch. `swept_at` is when a run last looked at
+    every due contact (the daily sweep); `max_event_id` is the newest event that run had seen.
+    """
+
+    __tablename__ = "plan_marks"
+    __table_args__ = (Index("ix_plan_marks_fingerprint", "fingerprint", "id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    planned_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    horizon_end: Mapped[datetime] = mapped_column(UTCDateTime)
+    swept_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    max_event_id: Mapped[int] = mapped_column(Integer)

@@ -12,10 +12,11 @@ from nurture.adapters.db.tables import Base
 
 def test_upgrade_is_idempotent_and_matches_the_model(db_url):
     engine = make_engine(db_url)
-    assert upgrade(engine) == "0001"
-    assert upgrade(engine) == "0001"
+    assert upgrade(engine) == "0002"
+    assert upgrade(engine) == "0002"
     tables = set(inspect(engine).get_table_names())
-    assert {"contacts", "messages", "relations", "events", "import_runs", "message_log", "consent_events"} <= tables
+    assert {"contacts", "messages", "relations", "events", "import_runs", "message_log", "consent_events",
+            "plan_marks"} <= tables
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     # Type renderings differ harmlessly between dialects; columns, tables and indexes must not.
