@@ -2,7 +2,8 @@
 
 Cost follows the number of contacts that are due, not the total: birthdays and work
 anniversaries are found through indexed month-day columns, content drops and reconnects
-through the indexed `next_due_at`, new events through `learned_at`; all in batches.
+through the indexed `next_due_at`, new events through `learned_at` (or, after a mark, their
+id); all in batches.
 
 Once a day (and whenever the rules or the content library change) a run sweeps every due
 contact; the runs in between start from the last run's plan mark and look only at what can
@@ -191,7 +192,7 @@ class Planner:
             if progress is not None:
                 progress(summary.contacts)
         with self.factory() as session, session.begin():
-            swept_at = now if sweep or mark is None else mark.swept_at
+            swept_at = mark.swept_at if mark is not None and not sweep else now
             save_mark(session, fingerprint, now, now + self.rules.horizon, swept_at, max_event_id)
         summary.seconds = time.perf_counter() - started
         return summary
