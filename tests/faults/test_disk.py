@@ -41,11 +41,11 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
 def fill(folder: Path) -> Path:
     """Write until the file system says no space is left."""
     filler = folder / "filler"
-    with filler.open("wb") as f:
+    # Unbuffered: a buffered file would try to write its leftover bytes again on close and raise there.
+    with filler.open("wb", buffering=0) as f:
         try:
             while True:
                 f.write(b"\0" * 65536)
-                f.flush()
         except OSError:
             pass
     return filler
