@@ -62,13 +62,6 @@ class PlanSummary:
         }
 
 
-@dataclass(frozen=True)
-class Scope:
-    """Which contacts a run looks at: all due ones (`mark` None), or what is new since `mark`."""
-
-    mark: PlanMark | None = None
-
-
 def month_days(start: date, end: date) -> list[int]:
     """Month-day numbers (MMDD) from start to end; 29 Feb greets on 28 Feb in other years."""
     days: set[int] = set()
@@ -95,10 +88,9 @@ def window_days(start: datetime, end: datetime) -> list[int]:
     return month_days((start - timedelta(days=1)).date(), (end + timedelta(days=1)).date())
 
 
-def due_condition(now: datetime, rules: PlanningRules, scope: Scope) -> Any:
-    """Who is due: the whole horizon in a sweep; after a mark, only what can have changed since it."""
+def due_condition(now: datetime, rules: PlanningRules, mark: PlanMark | None) -> Any:
+    """Who is due: the whole horizon in a sweep (`mark` None); after a mark, only what can have changed since it."""
     end = now + rules.horizon
-    mark = scope.mark
     if mark is None:
         mds = window_days(now, end)
         recent_events = select(Event.contact_id).where(Event.learned_at >= now - EVENT_LOOKBACK)
@@ -123,9 +115,9 @@ def due_condition(now: datetime, rules: PlanningRules, scope: Scope) -> Any:
 
 
 def due_contact_ids(
-    session: Session, now: datetime, rules: PlanningRules, after: int, limit: int, scope: Scope | None = None
+    session: Session, now: datetime, rules: PlanningRules, after: int, limit: int, mark: PlanMark | None
 ) -> list[int]:
-    query = mailable(select(Contact.id)).where(Contact.id > after, due_condition(now, rules, scope or Scope()))
+    query = mailable(select(Contact.id)).where(Contact.id > after, due_condition(now, rules, mark))
     return list(session.scalars(query.order_by(Contact.id).limit(limit)))
 
 
@@ -185,9 +177,8 @@ class Planner:
             mark = last_mark(session, fingerprint)
             max_event_id = newest_event_id(session)
         sweep = mark is None or now < mark.planned_at or now - mark.swept_at >= SWEEP_EVERY
-        scope = Scope() if sweep else Scope(mark)
         summary.sweep = sweep
-        for batch in self._batches(now, scope):
+        for batch in self._batches(now, None if sweep else mark):
             self._plan_batch(batch, now, summary)
             if progress is not None:
                 progress(summary.contacts)
@@ -197,11 +188,11 @@ class Planner:
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def _batches(self, now: datetime, scope: Scope) -> Iterator[list[int]]:
+    def _batches(self, now: datetime, mark: PlanMark | None) -> Iterator[list[int]]:
         after = 0
         while True:
             with self.factory() as session:
-                ids = due_contact_ids(session, now, self.rules, after, self.batch_size, scope)
+                ids = due_contact_ids(session, now, self.rules, after, self.batch_size, mark)
             if not ids:
                 return
             yield ids
