@@ -136,6 +136,11 @@ class App:
                               consent=g.consent, timezone=g.timezone)  # fmt: skip
 
     def dkim(self) -> Any:
+        """The DKIM signer of the config, or None; the key file is read once, not for every message."""
+        return self._dkim
+
+    @cached_property
+    def _dkim(self) -> Any:
         s = self.settings.sender
         if not (s.dkim_selector and s.dkim_domain and s.dkim_key_file):
             return None

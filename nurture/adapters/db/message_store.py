@@ -55,6 +55,42 @@ _HELD_BY_WORKER = (
     _messages.c.claimed_by == bindparam("w_worker"),
 )
 
+_AT = _messages.c.send_at.type
+_IDS = bindparam("w_ids", expanding=True)
+# The claim, in three statements built once (see `claim_due`): due ids, taken, read with contacts.
+_DUE_IDS = (
+    select(_messages.c.id)
+    .where(
+        _messages.c.status == "approved",
+        _messages.c.send_at <= bindparam("w_now", type_=_AT),
+        or_(_messages.c.next_attempt_at.is_(None), _messages.c.next_attempt_at <= bindparam("w_now", type_=_AT)),
+        or_(_messages.c.expires_at.is_(None), _messages.c.expires_at > bindparam("w_now", type_=_AT)),
+    )
+    .order_by(_messages.c.send_at, _messages.c.id)
+    .limit(bindparam("w_limit"))
+    .with_for_update(skip_locked=True)  # SQLite renders no FOR UPDATE; it serialises writers anyway
+)
+_TAKE = (
+    update(_messages)
+    .where(_messages.c.id.in_(_IDS), _messages.c.status == "approved")
+    .values(
+        status="sending",
+        claimed_by=bindparam("v_worker"),
+        lease_until=bindparam("v_lease", type_=_AT),
+        handed_at=None,
+        attempts=_messages.c.attempts + 1,
+        updated_at=bindparam("v_now", type_=_AT),
+    )
+    .returning(_messages.c.id)
+)
+_MESSAGES_BY_ID = select(_messages).where(_messages.c.id.in_(_IDS))
+_CONTACTS_BY_ID = select(_contacts).where(_contacts.c.id.in_(_IDS))
+_HELD = (
+    select(_messages.c.id)
+    .where(_messages.c.id.in_(_IDS), _messages.c.status == "sending", _messages.c.claimed_by == bindparam("w_worker"))
+    .with_for_update()
+)
+
 
 @functools.lru_cache(maxsize=64)
 def _finish_statement(keys: tuple[str, ...]) -> Any:
@@ -262,29 +298,12 @@ class MessageStore:
         """
         if settle:
             self.settle_dead_leases(now)
-        due = (
-            self.due(select(Message.id), now)
-            .limit(limit)
-            .with_for_update(skip_locked=True)
-        )
         conn = self._connection()
-        ids = list(conn.scalars(due))
+        ids = list(conn.scalars(_DUE_IDS, {"w_now": now, "w_limit": limit}))
         if not ids:
             return []
-        stmt = (
-            update(_messages)
-            .where(_messages.c.id.in_(ids), _messages.c.status == "approved")
-            .values(
-                status="sending",
-                claimed_by=worker,
-                lease_until=now + lease,
-                handed_at=None,
-                attempts=_messages.c.attempts + 1,
-                updated_at=now,
-            )
-            .returning(_messages.c.id)
-        )
-        claimed = list(conn.scalars(stmt))
+        stmt, params = _TAKE, {"w_ids": ids, "v_worker": worker, "v_lease": now + lease, "v_now": now}
+        claimed = list(conn.scalars(stmt, params))
         self.add_log(claimed, "approved", "sending", worker, now)
         return claimed
 
@@ -332,9 +351,9 @@ class MessageStore:
     def with_contacts(self, message_ids: Sequence[int]) -> list[tuple[Any, Any]]:
         """These messages' rows, each with its contact's row (None when gone), by send time."""
         conn = self._connection()
-        rows = list(conn.execute(select(_messages).where(_messages.c.id.in_(list(message_ids)))))
+        rows = list(conn.execute(_MESSAGES_BY_ID, {"w_ids": list(message_ids)}))
         wanted = list({row.contact_id for row in rows})
-        contacts = {c.id: c for c in conn.execute(select(_contacts).where(_contacts.c.id.in_(wanted)))}
+        contacts = {c.id: c for c in conn.execute(_CONTACTS_BY_ID, {"w_ids": wanted})}
         rows.sort(key=lambda row: (row.send_at, row.id))
         return [(row, contacts.get(row.contact_id)) for row in rows]
 
@@ -362,6 +381,77 @@ class MessageStore:
         if raw is not None:
             params["v_raw"] = raw
         return self._connection().execute(_hand_over_statement(raw is not None), params).rowcount == 1
+
+    def hand_over_claimed(self, handed: Sequence[tuple[int, bytes | None]], worker: str, now: datetime,
+                          lease: timedelta) -> None:  # fmt: skip
+        """`mark_handed` for claims made in this same transaction (so still this worker's), in one go.
+
+        Each pair is (message id, bytes to store, or None to keep the ones an earlier attempt stored).
+        """
+        base = {"w_worker": worker, "w_now": now, "v_now": now, "v_lease": now + lease}
+        conn = self._connection()
+        for with_raw in (True, False):
+            rows = [{"w_id": mid, **base, **({"v_raw": raw} if with_raw else {})}
+                    for mid, raw in handed if (raw is not None) is with_raw]  # fmt: skip
+            if rows:
+                conn.execute(_hand_over_statement(with_raw), rows)
+
+    def finish_sent(self, sent: Sequence[tuple[int, datetime]], worker: str, now: datetime) -> list[int]:
+        """`finish(..., "sent")` for many messages at once; returns those this worker still held (fencing)."""
+        if not sent:
+            return []
+        conn = self._connection()
+        ids = [mid for mid, _ in sent]
+        held = set(conn.scalars(_HELD, {"w_ids": ids, "w_worker": worker}))
+        keys = ("status", "lease_until", "claimed_by", "updated_at", "sent_at", "reason")
+        rows = [{"w_id": mid, "w_worker": worker, "v_status": "sent", "v_lease_until": None, "v_claimed_by": None,
+                 "v_updated_at": now, "v_sent_at": at, "v_reason": None} for mid, at in sent if mid in held]  # fmt: skip
+        if rows:
+            conn.execute(_finish_statement(keys), rows)
+        done = [mid for mid in ids if mid in held]
+        self.add_log(done, "sending", "sent", worker, now)
+        return done
+
+    def add_attempts(self, attempts: Sequence[Mapping[str, Any]]) -> None:
+        """Delivery attempts (the columns of `DeliveryAttempt`), one statement for all of them."""
+        if attempts:
+            self._connection().execute(_INSERT_ATTEMPT, list(attempts))
+
+    def touch_contacts(self, touched: Sequence[tuple[int, datetime]]) -> None:
+        """`touch_contact` for many (contact id, time) pairs at once."""
+        if touched:
+            self._connection().execute(_TOUCH_CONTACT, [{"w_id": cid, "v_at": at} for cid, at in touched])
+
+    def release_handed(
+        self, message_ids: Sequence[int], worker: str, now: datetime, reason: str, *, forget_raw: Sequence[int] = ()
+    ) -> list[int]:
+        """Give back claims handed over but known never to have reached the relay (the run stopped first).
+
+        Only the sender itself can know this (nothing was written to the connection for them); after
+        a crash the lease decides, and such a claim goes to review. The attempt is not spent.
+        ``forget_raw``: ids whose stored bytes came from this hand-over, so a later attempt builds
+        them afresh (bytes stored by an earlier attempt that may have arrived are kept).
+        """
+        if not message_ids:
+            return []
+        released: list[int] = []
+        forget = set(forget_raw)
+        for ids, keep in (([m for m in message_ids if m not in forget], True), ([m for m in message_ids if m in forget], False)):
+            if not ids:
+                continue
+            values: dict[str, Any] = {"status": "approved", "claimed_by": None, "lease_until": None,
+                                      "handed_at": None, "attempts": _messages.c.attempts - 1, "updated_at": now}  # fmt: skip
+            if not keep:
+                values["raw"] = None
+            stmt = (
+                update(_messages)
+                .where(_messages.c.id.in_(ids), _messages.c.status == "sending", _messages.c.claimed_by == worker)
+                .values(values)
+                .returning(_messages.c.id)
+            )
+            released += list(self._connection().scalars(stmt))
+        self.add_log(released, "sending", "approved", worker, now, reason)
+        return released
 
     def release_unsent(self, message_ids: Sequence[int], worker: str, now: datetime, reason: str) -> list[int]:
         """Give back claims never handed to the relay, as if never claimed (the attempt is not spent)."""

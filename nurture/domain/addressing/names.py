@@ -8,6 +8,7 @@ the bearer's own spelling and is kept.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 
 # Leading separable particles (P1/P2). A "follow" particle only counts after another particle,
@@ -145,6 +146,7 @@ def recase(text: str) -> str:
     return unicodedata.normalize("NFC", result)
 
 
+@functools.lru_cache(maxsize=8192)  # lists and senders print the same names again and again
 def clean_name(value: str | None) -> str:
     """A name field ready to print: NFC, single spaces, flat case fixed, particles lower-case."""
     try:
