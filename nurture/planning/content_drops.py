@@ -9,7 +9,7 @@ compare identical mails.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
 from nurture.domain.content import ContentItem
@@ -44,6 +44,27 @@ def touch_base(contact: PlanContact, existing: Iterable[ExistingMessage]) -> dat
         if (msg.status == "sent" or cadence) and msg.send_at > base:
             base = msg.send_at
     return base
+
+
+def catch_up(contact_id: int, due: datetime, period: timedelta, now: datetime) -> datetime:
+    """When a content drop (or reconnect) that is more than a whole `period` overdue goes.
+
+    Such a backlog — a fresh import of contacts last touched long ago, a sender paused for
+    months, a new library item after none fitted — would otherwise land on the first business
+    day in full: more than a relay takes in a day (`max_per_minute` inside the send window) and
+    more than anyone approves, for contacts to whom one more short wait makes no difference.
+    Each of them gets a day of its own in the coming period, fixed by its id, so the backlog
+    drains evenly; the day found stays the same from run to run until it has come. A drop due
+    in the future, or overdue by less than a period, keeps its time (the planner then sends it
+    at the first free slot).
+    """
+    if due > now - period:
+        return due
+    days = max(1, period.days)
+    phase = (contact_id * 2654435761) % days  # ids spread evenly even when they come in runs
+    today = now.date().toordinal()
+    day = date.fromordinal(today + (phase - today) % days)
+    return datetime.combine(day, time(0), tzinfo=UTC)
 
 
 def used_items(existing: Iterable[ExistingMessage]) -> set[str]:

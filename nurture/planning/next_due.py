@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from nurture.planning.content_drops import cadence_gap, touch_base
+from nurture.planning.content_drops import cadence_gap, catch_up, touch_base
 from nurture.planning.inputs import ExistingMessage, PlanContact, PlanningRules, parse_month_day
 
 
@@ -24,18 +24,19 @@ def reconnect_on(rules: PlanningRules) -> bool:
 
 
 def next_content_due(
-    contact: PlanContact, existing: Sequence[ExistingMessage], rules: PlanningRules
+    contact: PlanContact, existing: Sequence[ExistingMessage], rules: PlanningRules, now: datetime
 ) -> datetime | None:
     """When the contact's cadence next asks for a content drop (or its reconnect falls due).
 
     Counted from the last touch, sent message or planned content drop/reconnect; connectors use
-    the cadence one tier higher. None when neither content drops nor reconnects can ever be due.
+    the cadence one tier higher; an overdue one on its day of catching up (`catch_up`). None
+    when neither content drops nor reconnects can ever be due.
     """
     base = touch_base(contact, existing)
     due: list[datetime] = []
     gap = cadence_gap(contact, rules)
     if "content_drop" in rules.enabled and gap is not None:
-        due.append(base + gap)
+        due.append(catch_up(contact.id, base + gap, gap, now))
     if reconnect_on(rules) and rules.reconnect_after is not None:
-        due.append(base + rules.reconnect_after)
+        due.append(catch_up(contact.id, base + rules.reconnect_after, rules.reconnect_after, now))
     return min(due) if due else None

@@ -14,7 +14,14 @@ from datetime import date, datetime, timedelta
 
 from nurture.domain.content import ContentItem
 from nurture.planning.caps import Schedule
-from nurture.planning.content_drops import cadence_gap, choose_item, no_item_reason, touch_base, used_items
+from nurture.planning.content_drops import (
+    cadence_gap,
+    catch_up,
+    choose_item,
+    no_item_reason,
+    touch_base,
+    used_items,
+)
 from nurture.planning.inputs import (
     CONGRATULATIONS,
     ExistingMessage,
@@ -189,7 +196,17 @@ class _ContactRun:
         cid = self.contact.id
         for _ in range(MAX_CADENCE_STEPS):
             if gap is not None and base + gap <= self.horizon_end:
-                at = self.find_slot(max(base + gap, self.now), self.horizon_end, "content_drop", rules.weekdays_only)
+                earliest = catch_up(cid, base + gap, gap, self.now)
+                if earliest > self.horizon_end:
+                    # Long overdue, its day of catching up after this horizon: it comes then, and no
+                    # reconnect stands in for it — unless no item would fit even then.
+                    day = local_date(earliest, self.tz)
+                    if choose_item(self.contact, library, day, earliest, used, neighbour_items, rules.content_gap):
+                        break
+                    self.skip(no_item_reason(self.contact))
+                    gap = None
+                    continue
+                at = self.find_slot(max(earliest, self.now), self.horizon_end, "content_drop", rules.weekdays_only)
                 if at is None:
                     self.skip(f"content_drop: no free day within the horizon ({self.cap_text()}, one a day)")
                 else:
@@ -204,8 +221,10 @@ class _ContactRun:
                         base = at
                         continue
             if reconnect_after is not None and base + reconnect_after <= self.horizon_end:
-                earliest = max(base + reconnect_after, self.now)
-                at = self.find_slot(earliest, self.horizon_end, "reconnect", rules.weekdays_only)
+                earliest = catch_up(cid, base + reconnect_after, reconnect_after, self.now)
+                if earliest > self.horizon_end:
+                    break
+                at = self.find_slot(max(earliest, self.now), self.horizon_end, "reconnect", rules.weekdays_only)
                 if at is not None:
                     day = local_date(at, self.tz)
                     key = reconnect_key(cid, day)

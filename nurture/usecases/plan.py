@@ -226,7 +226,7 @@ class Planner:
                 for planned in result.messages:
                     new_rows.append(self._row(view, planned, events.get(row.id, []), now))
                 due = next_content_due(contact, existing[row.id] + [_as_existing(p) for p in result.messages],
-                                       self.rules)
+                                       self.rules, now)
                 if due != row.next_due_at:
                     due_changes.append({"w_id": row.id, "v_due": due})
             if due_changes:

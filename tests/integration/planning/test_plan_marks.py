@@ -110,3 +110,33 @@ def test_a_day_later_or_with_other_rules_a_run_sweeps_again(db_url):
     assert app.planner(horizon=timedelta(days=30)).run(NOW + timedelta(hours=25)).sweep is True
     # A run "in the past" (a clock set back) never trusts a newer mark.
     assert app.planner().run(NOW).sweep is True
+
+
+def test_a_long_overdue_contact_is_planned_once_its_day_of_catching_up_enters_the_horizon(db_url):
+    from nurture.adapters.db.tables import Contact
+
+    app = make_app(db_url)
+    ids = [add(app, f"late{i}@example.de", tier="C") for i in range(40)]
+    with app.factory() as session, session.begin():
+        for cid in ids:
+            ContactStore(session).row(cid).last_touch_at = NOW - timedelta(days=400)
+    app.planner().run(NOW)
+    with app.factory() as session:
+        due = dict(session.execute(select(Contact.id, Contact.next_due_at).where(Contact.id.in_(ids))).all())
+    planned = {int(k.split(":")[0]) for k in keys(app) if ":content_drop:" in k}
+    waiting = [cid for cid in ids if cid not in planned]
+    assert planned and waiting  # some now, the others on their own days within the 90-day cadence
+    # Their days of catching up lie ahead (past the horizon, or inside it on a day without a free slot).
+    assert all(NOW < due[cid] <= NOW + timedelta(days=90) for cid in waiting), due
+    assert sum(due[cid] > NOW + timedelta(days=14) for cid in waiting) > len(ids) / 2
+    # Hourly runs (incremental) each day: every waiting contact is planned on the run whose horizon reaches its day.
+    hour = 0
+    while hour < 24 * 80:
+        hour += 6
+        app.planner().run(NOW + timedelta(hours=hour))
+        now_planned = {int(k.split(":")[0]) for k in keys(app) if ":content_drop:" in k}
+        for cid in waiting:
+            end = NOW + timedelta(hours=hour) + timedelta(days=14)
+            if due[cid] + timedelta(days=6) <= end:  # its day (or the next business day) is inside this horizon
+                assert cid in now_planned, (cid, due[cid], hour)
+    assert set(waiting) <= now_planned

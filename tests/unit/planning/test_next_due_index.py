@@ -34,15 +34,15 @@ def test_month_day(value: object, expected: int | None) -> None:
 def test_due_is_the_earlier_of_content_drop_and_reconnect() -> None:
     contact = make_contact(tier="C", last_touch_at=TOUCH)
     rules = make_rules(reconnect_after=timedelta(days=60))
-    assert next_content_due(contact, [], rules) == TOUCH + timedelta(days=60)
-    assert next_content_due(contact, [], make_rules()) == TOUCH + timedelta(days=90)
+    assert next_content_due(contact, [], rules, TOUCH) == TOUCH + timedelta(days=60)
+    assert next_content_due(contact, [], make_rules(), TOUCH) == TOUCH + timedelta(days=90)
 
 
 def test_nothing_ever_due_when_both_are_off() -> None:
     rules = make_rules(enabled=frozenset({"birthday"}), reconnect_after=None)
-    assert next_content_due(make_contact(last_touch_at=TOUCH), [], rules) is None
+    assert next_content_due(make_contact(last_touch_at=TOUCH), [], rules, TOUCH) is None
     only_content = make_rules(enabled=frozenset({"content_drop"}), reconnect_after=None, cadence={"A": timedelta(1)})
-    assert next_content_due(make_contact(tier="B"), [], only_content) is None
+    assert next_content_due(make_contact(tier="B"), [], only_content, TOUCH) is None
 
 
 @pytest.mark.parametrize(
@@ -64,10 +64,10 @@ def test_which_messages_move_the_cadence(occasion: str, status: str, moves: bool
     later = TOUCH + timedelta(days=10)
     msg = ExistingMessage(7, occasion, later, status, "a" if occasion == "content_drop" else None, "k")
     expected = (later if moves else TOUCH) + timedelta(days=45)
-    assert next_content_due(contact, [msg], make_rules()) == expected
+    assert next_content_due(contact, [msg], make_rules(), TOUCH) == expected
 
 
 def test_older_messages_do_not_move_it_back() -> None:
     contact = make_contact(last_touch_at=TOUCH)
     old = ExistingMessage(7, "content_drop", TOUCH - timedelta(days=30), "sent", "a", "k")
-    assert next_content_due(contact, [old], make_rules()) == TOUCH + timedelta(days=45)
+    assert next_content_due(contact, [old], make_rules(), TOUCH) == TOUCH + timedelta(days=45)

@@ -46,13 +46,13 @@ def test_recorded_touch_moves_the_next_content_drop() -> None:
     touched = MONDAY_9 - timedelta(days=2)
     contact = make_contact(last_touch_at=touched)
     assert plan(contact, MONDAY_9, CONTENT, library=LIB).messages == []
-    assert next_content_due(contact, [], CONTENT) == touched + timedelta(days=45)
+    assert next_content_due(contact, [], CONTENT, MONDAY_9) == touched + timedelta(days=45)
 
 
 def test_never_touched_contact_counts_from_when_it_was_added() -> None:
     contact = make_contact(created_at=MONDAY_9 - timedelta(days=10))
     assert plan(contact, MONDAY_9, CONTENT, library=LIB).messages == []
-    assert next_content_due(contact, [], CONTENT) == MONDAY_9 + timedelta(days=35)
+    assert next_content_due(contact, [], CONTENT, MONDAY_9) == MONDAY_9 + timedelta(days=35)
 
 
 @pytest.mark.parametrize(
@@ -62,7 +62,7 @@ def test_never_touched_contact_counts_from_when_it_was_added() -> None:
 def test_cadence_by_tier_and_connectors_one_tier_higher(tier: str, degree: int, gap_days: int) -> None:
     touched = utc(2026, 1, 5, 9, 0)
     contact = make_contact(tier=tier, degree=degree, last_touch_at=touched)
-    assert next_content_due(contact, [], CONTENT) == touched + timedelta(days=gap_days)
+    assert next_content_due(contact, [], CONTENT, touched) == touched + timedelta(days=gap_days)
 
 
 def test_connector_gets_content_drop_a_plain_contact_does_not() -> None:
@@ -206,7 +206,7 @@ def test_reconnect_off() -> None:
 
 
 def test_content_drop_preferred_over_reconnect() -> None:
-    rules = make_rules(enabled=frozenset({"content_drop", "reconnect"}))
+    rules = make_rules(enabled=frozenset({"content_drop", "reconnect"}), cadence={"B": timedelta(days=150)})
     contact = make_contact(last_touch_at=MONDAY_9 - timedelta(days=200))
     result = plan(contact, MONDAY_9, rules, library=LIB)
     assert [m.occasion for m in result.messages] == ["content_drop"]
@@ -222,7 +222,7 @@ def test_reconnect_instead_when_no_content_item_fits() -> None:
 
 def test_reconnect_skips_holidays() -> None:
     now = local("Europe/Berlin", 2025, 12, 24, 18, 0)
-    [msg] = plan(make_contact(last_touch_at=now - timedelta(days=365)), now, RECONNECT).messages
+    [msg] = plan(make_contact(last_touch_at=now - timedelta(days=200)), now, RECONNECT).messages
     assert msg.send_at == local("Europe/Berlin", 2025, 12, 29, 8, 30)
 
 
@@ -230,13 +230,13 @@ def test_planned_content_drop_moves_the_next_one() -> None:
     planned = ExistingMessage(7, "content_drop", MONDAY_9 + timedelta(days=5), "pending", "a", "7:content_drop:a")
     contact = make_contact(last_touch_at=MONDAY_9 - timedelta(days=60))
     assert plan(contact, MONDAY_9, CONTENT, existing=[planned], library=[item("b")]).messages == []
-    assert next_content_due(contact, [planned], CONTENT) == planned.send_at + timedelta(days=45)
+    assert next_content_due(contact, [planned], CONTENT, MONDAY_9) == planned.send_at + timedelta(days=45)
 
 
 def test_short_cadence_plans_several_drops_in_the_horizon() -> None:
     rules = make_rules(enabled=frozenset({"content_drop"}), reconnect_after=None,
                        cadence={"B": timedelta(days=4)}, max_per_contact=10)
-    contact = make_contact(last_touch_at=MONDAY_9 - timedelta(days=10))
+    contact = make_contact(last_touch_at=MONDAY_9 - timedelta(days=6))
     library = [item(f"i{n}") for n in range(10)]
     result = plan(contact, MONDAY_9, rules, library=library)
     sends = [m.send_at for m in result.messages]
@@ -252,3 +252,48 @@ def test_undelivered_content_drop_is_followed_by_another_item(status: str) -> No
     contact = make_contact(last_touch_at=MONDAY_9 - timedelta(days=60))
     [msg] = plan(contact, MONDAY_9, CONTENT, existing=[dead], library=[item("a"), item("b")]).messages
     assert (msg.content_id, msg.send_at) == ("b", MONDAY_9)
+
+
+# --- a long-overdue backlog is spread over one cadence period ----------------------------------
+
+
+def test_long_overdue_backlog_drains_evenly_over_one_cadence() -> None:
+    """900 C contacts (90 days) last touched 400 days ago: not all on the first business day."""
+    contacts = [make_contact(id=i, tier="C", last_touch_at=MONDAY_9 - timedelta(days=400)) for i in range(1, 901)]
+    due = [next_content_due(c, [], CONTENT, MONDAY_9) for c in contacts]
+    assert all(d is not None and MONDAY_9 - timedelta(days=1) < d <= MONDAY_9 + timedelta(days=90) for d in due)
+    per_ten_days = [0] * 9
+    for d in due:
+        assert d is not None
+        per_ten_days[min(8, (d - MONDAY_9 + timedelta(days=1)).days // 10)] += 1
+    assert all(60 <= n <= 140 for n in per_ten_days), per_ten_days  # 100 on average
+    planned = [plan(c, MONDAY_9, CONTENT, library=LIB).messages for c in contacts]
+    sent_now = [m for ms in planned for m in ms]
+    # About 14 of 90 days are inside the horizon; each drop goes on its own day or the next business day.
+    assert 90 <= len(sent_now) <= 200, len(sent_now)
+    for c, ms, d in zip(contacts, planned, due, strict=True):
+        assert d is not None
+        if ms:
+            [m] = ms
+            assert d <= m.send_at <= d + timedelta(days=5), (c.id, d, m.send_at)
+        else:
+            assert d > MONDAY_9 + timedelta(days=13)
+
+
+def test_day_of_catching_up_stays_put_from_run_to_run() -> None:
+    contact = make_contact(id=4711, tier="C", last_touch_at=MONDAY_9 - timedelta(days=400))
+    first = next_content_due(contact, [], CONTENT, MONDAY_9)
+    assert first is not None and first > MONDAY_9 + timedelta(days=14)
+    day = MONDAY_9
+    while day < first:
+        assert next_content_due(contact, [], CONTENT, day) == first
+        assert plan(contact, day, CONTENT, library=LIB).messages == [] or first <= day + timedelta(days=14)
+        day += timedelta(days=1)
+    [msg] = plan(contact, first - timedelta(days=3), CONTENT, library=LIB).messages
+    assert first <= msg.send_at
+
+
+def test_overdue_by_less_than_a_cadence_goes_at_once() -> None:
+    contact = make_contact(tier="C", last_touch_at=MONDAY_9 - timedelta(days=150))  # 60 days overdue, gap 90
+    [msg] = plan(contact, MONDAY_9, CONTENT, library=LIB).messages
+    assert msg.send_at == MONDAY_9
