@@ -209,6 +209,7 @@ class _ContactRun:
                 at = self.find_slot(max(earliest, self.now), self.horizon_end, "content_drop", rules.weekdays_only)
                 if at is None:
                     self.skip(f"content_drop: no free day within the horizon ({self.cap_text()}, one a day)")
+                    self.result.wants_later_slot = True
                 else:
                     day = local_date(at, self.tz)
                     item = choose_item(self.contact, library, day, at, used, neighbour_items, rules.content_gap)
@@ -225,6 +226,7 @@ class _ContactRun:
                 if earliest > self.horizon_end:
                     break
                 at = self.find_slot(max(earliest, self.now), self.horizon_end, "reconnect", rules.weekdays_only)
+                self.result.wants_later_slot |= at is None
                 if at is not None:
                     day = local_date(at, self.tz)
                     key = reconnect_key(cid, day)

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from datetime import time as day_time
 from typing import Any
 
 from sqlalchemy import and_, bindparam, or_, select, update
@@ -88,6 +89,27 @@ def window_days(start: datetime, end: datetime) -> list[int]:
     return month_days((start - timedelta(days=1)).date(), (end + timedelta(days=1)).date())
 
 
+# A contact whose due drop found no slot yet is due again just after this run's horizon end.
+LOOK_AGAIN = timedelta(seconds=1)
+
+# The widest offsets from UTC a time zone has: UTC−12 (Baker Island) to UTC+14 (Kiritimati).
+_WEST, _EAST = timedelta(hours=12), timedelta(hours=14)
+
+
+def opening_days(start: datetime, end: datetime, window_start: day_time) -> list[int]:
+    """Month-days of the local days whose send window opens in (start, end] in some time zone.
+
+    A greeting goes at its day's window start, so it enters a horizon whose end moved from
+    `start` to `end` exactly when that instant passes: local day d opens at
+    d + window_start − offset (UTC), offset between −12 h and +14 h. For an hourly step that is
+    one or two calendar days instead of three or four with a day of slack on each side.
+    """
+    opens = timedelta(hours=window_start.hour, minutes=window_start.minute)
+    first = (start - opens - _WEST).date() + timedelta(days=1)
+    last = (end - opens + _EAST).date()
+    return month_days(first, last) if first <= last else []
+
+
 def due_condition(now: datetime, rules: PlanningRules, mark: PlanMark | None) -> Any:
     """Who is due: the whole horizon in a sweep (`mark` None); after a mark, only what can have changed since it."""
     end = now + rules.horizon
@@ -101,8 +123,8 @@ def due_condition(now: datetime, rules: PlanningRules, mark: PlanMark | None) ->
             Contact.started_md.in_(mds),
             Contact.id.in_(recent_events),
         )
-    # The days around the horizon's moving end: a greeting there may have been just outside it.
-    mds = window_days(mark.horizon_end, end) if end > mark.horizon_end else []
+    # The days whose greetings the horizon's moving end has just reached, in some time zone.
+    mds = opening_days(mark.horizon_end, end, rules.window_start) if end > mark.horizon_end else []
     new_events = select(Event.contact_id).where(Event.id > mark.max_event_id)
     conditions = [
         Contact.next_due_at.is_(None),
@@ -227,6 +249,8 @@ class Planner:
                     new_rows.append(self._row(view, planned, events.get(row.id, []), now))
                 due = next_content_due(contact, existing[row.id] + [_as_existing(p) for p in result.messages],
                                        self.rules, now)
+                if result.wants_later_slot and due is not None and due <= now + self.rules.horizon:
+                    due = now + self.rules.horizon + LOOK_AGAIN  # inside the next run's new stretch of horizon: looked at again then
                 if due != row.next_due_at:
                     due_changes.append({"w_id": row.id, "v_due": due})
             if due_changes:

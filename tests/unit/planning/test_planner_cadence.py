@@ -297,3 +297,13 @@ def test_overdue_by_less_than_a_cadence_goes_at_once() -> None:
     contact = make_contact(tier="C", last_touch_at=MONDAY_9 - timedelta(days=150))  # 60 days overdue, gap 90
     [msg] = plan(contact, MONDAY_9, CONTENT, library=LIB).messages
     assert msg.send_at == MONDAY_9
+
+
+def test_a_due_drop_without_a_slot_in_the_horizon_asks_to_be_looked_at_again() -> None:
+    friday_evening = local("Europe/Berlin", 2026, 5, 22, 18, 0)
+    rules = make_rules(enabled=frozenset({"content_drop"}), reconnect_after=None, horizon=timedelta(days=2))
+    contact = make_contact(last_touch_at=friday_evening - timedelta(days=50))  # due, but the weekend follows
+    result = plan(contact, friday_evening, rules, library=LIB)
+    assert result.messages == [] and result.wants_later_slot
+    later = plan(contact, friday_evening + timedelta(days=2), rules, library=LIB)  # Whit Monday, then Tuesday
+    assert [m.send_at for m in later.messages] == [local("Europe/Berlin", 2026, 5, 26, 8, 30)]
