@@ -9,11 +9,12 @@ compare identical mails.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 from nurture.domain.content import ContentItem
 from nurture.planning.inputs import CADENCE_OCCASIONS, ExistingMessage, PlanContact, PlanningRules
+from nurture.planning.send_time import UnknownTimeZone, at_local, next_business_day
 
 PROMOTED = {"C": "B", "B": "A"}
 
@@ -46,25 +47,45 @@ def touch_base(contact: PlanContact, existing: Iterable[ExistingMessage]) -> dat
     return base
 
 
-def catch_up(contact_id: int, due: datetime, period: timedelta, now: datetime) -> datetime:
+def catch_up(contact: PlanContact, due: datetime, period: timedelta, now: datetime, rules: PlanningRules) -> datetime:
     """When a content drop (or reconnect) that is more than a whole `period` overdue goes.
 
     Such a backlog — a fresh import of contacts last touched long ago, a sender paused for
     months, a new library item after none fitted — would otherwise land on the first business
-    day in full: more than a relay takes in a day (`max_per_minute` inside the send window) and
-    more than anyone approves, for contacts to whom one more short wait makes no difference.
-    Each of them gets a day of its own in the coming period, fixed by its id, so the backlog
-    drains evenly; the day found stays the same from run to run until it has come. A drop due
+    day at the window's start in full: more than a relay takes in a day (`max_per_minute`
+    inside the send window) and more than anyone approves, for contacts to whom one more short
+    wait makes no difference. Each of them gets a day of its own in the coming period (the next
+    business day for content drops when that day is none) and a time of its own inside that
+    day's send window, both fixed by its id, so the backlog drains
+    evenly; the moment found stays the same from run to run until its day has come. A drop due
     in the future, or overdue by less than a period, keeps its time (the planner then sends it
     at the first free slot).
     """
     if due > now - period:
         return due
     days = max(1, period.days)
-    phase = (contact_id * 2654435761) % days  # ids spread evenly even when they come in runs
-    today = now.date().toordinal()
-    day = date.fromordinal(today + (phase - today) % days)
-    return datetime.combine(day, time(0), tzinfo=UTC)
+    spread = contact.id * 2654435761  # ids spread evenly even when they come in runs
+    today = now.date()
+    # The contact's day: the first of its phase whose (business) day is not over. Searching from
+    # a little before today keeps a Saturday's share on its Monday while that weekend passes.
+    start = today.toordinal() - 10
+    day = date.fromordinal(start + (spread % days - start) % days)
+    while _on_business_day(day, contact, rules) < today:
+        day += timedelta(days=days)
+    day = _on_business_day(day, contact, rules)
+    tz = contact.timezone
+    try:
+        opens = at_local(day, rules.window_start, tz)
+    except UnknownTimeZone:  # nothing is planned for such a contact; its next look is due all the same
+        tz = "UTC"
+        opens = at_local(day, rules.window_start, tz)
+    minutes = int((at_local(day, rules.window_end, tz) - opens) / timedelta(minutes=1))
+    return opens + timedelta(minutes=(spread // days) % max(1, minutes))
+
+
+def _on_business_day(day: date, contact: PlanContact, rules: PlanningRules) -> date:
+    """Content drops and reconnects go on business days only when the rules say so."""
+    return next_business_day(day, contact.country) if rules.weekdays_only else day
 
 
 def used_items(existing: Iterable[ExistingMessage]) -> set[str]:

@@ -112,9 +112,9 @@ class PlanResult:
 
     messages: list[PlannedMessage] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
-    # A content drop or reconnect was due but found no free slot before the horizon's end: a
-    # later horizon may have one, so the contact is looked at again once the horizon has moved.
-    wants_later_slot: bool = False
+    # A content drop or reconnect was due but found no free slot before the horizon's end: the
+    # first free slot after it (within a month), when the contact is worth looking at again.
+    look_again_at: datetime | None = None
 
 
 def parse_month_day(value: date | str | None) -> tuple[int, int] | None:

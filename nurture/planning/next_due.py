@@ -36,7 +36,7 @@ def next_content_due(
     due: list[datetime] = []
     gap = cadence_gap(contact, rules)
     if "content_drop" in rules.enabled and gap is not None:
-        due.append(catch_up(contact.id, base + gap, gap, now))
+        due.append(catch_up(contact, base + gap, gap, now, rules))
     if reconnect_on(rules) and rules.reconnect_after is not None:
-        due.append(catch_up(contact.id, base + rules.reconnect_after, rules.reconnect_after, now))
+        due.append(catch_up(contact, base + rules.reconnect_after, rules.reconnect_after, now, rules))
     return min(due) if due else None

@@ -53,6 +53,8 @@ from nurture.planning.send_time import (
 
 # Content drops and reconnects planned for one contact in one run, at most (a guard, not a rule).
 MAX_CADENCE_STEPS = 100
+# How far past the horizon a due message's next free slot is looked for (beyond: the daily sweep).
+LOOK_AHEAD = timedelta(days=31)
 
 
 def plan_contact(
@@ -196,7 +198,7 @@ class _ContactRun:
         cid = self.contact.id
         for _ in range(MAX_CADENCE_STEPS):
             if gap is not None and base + gap <= self.horizon_end:
-                earliest = catch_up(cid, base + gap, gap, self.now)
+                earliest = catch_up(self.contact, base + gap, gap, self.now, rules)
                 if earliest > self.horizon_end:
                     # Long overdue, its day of catching up after this horizon: it comes then, and no
                     # reconnect stands in for it — unless no item would fit even then.
@@ -209,7 +211,7 @@ class _ContactRun:
                 at = self.find_slot(max(earliest, self.now), self.horizon_end, "content_drop", rules.weekdays_only)
                 if at is None:
                     self.skip(f"content_drop: no free day within the horizon ({self.cap_text()}, one a day)")
-                    self.result.wants_later_slot = True
+                    self.wait_for_slot(max(earliest, self.now), "content_drop")
                 else:
                     day = local_date(at, self.tz)
                     item = choose_item(self.contact, library, day, at, used, neighbour_items, rules.content_gap)
@@ -222,12 +224,13 @@ class _ContactRun:
                         base = at
                         continue
             if reconnect_after is not None and base + reconnect_after <= self.horizon_end:
-                earliest = catch_up(cid, base + reconnect_after, reconnect_after, self.now)
+                earliest = catch_up(self.contact, base + reconnect_after, reconnect_after, self.now, rules)
                 if earliest > self.horizon_end:
                     break
                 at = self.find_slot(max(earliest, self.now), self.horizon_end, "reconnect", rules.weekdays_only)
-                self.result.wants_later_slot |= at is None
-                if at is not None:
+                if at is None:
+                    self.wait_for_slot(max(earliest, self.now), "reconnect")
+                else:
                     day = local_date(at, self.tz)
                     key = reconnect_key(cid, day)
                     if key not in self.keys:
@@ -235,6 +238,13 @@ class _ContactRun:
                         base = at
                         continue
             break
+
+    def wait_for_slot(self, earliest: datetime, occasion: str) -> None:
+        """Note when the first slot after the horizon comes, so the contact is looked at again just then."""
+        later = self.find_slot(max(earliest, self.horizon_end), self.horizon_end + LOOK_AHEAD, occasion,
+                               self.rules.weekdays_only)  # fmt: skip
+        if later is not None and (self.result.look_again_at is None or later < self.result.look_again_at):
+            self.result.look_again_at = later
 
     def cap_text(self) -> str:
         days = self.rules.cap_window / timedelta(days=1)

@@ -89,9 +89,6 @@ def window_days(start: datetime, end: datetime) -> list[int]:
     return month_days((start - timedelta(days=1)).date(), (end + timedelta(days=1)).date())
 
 
-# A contact whose due drop found no slot yet is due again just after this run's horizon end.
-LOOK_AGAIN = timedelta(seconds=1)
-
 # The widest offsets from UTC a time zone has: UTC−12 (Baker Island) to UTC+14 (Kiritimati).
 _WEST, _EAST = timedelta(hours=12), timedelta(hours=14)
 
@@ -249,8 +246,8 @@ class Planner:
                     new_rows.append(self._row(view, planned, events.get(row.id, []), now))
                 due = next_content_due(contact, existing[row.id] + [_as_existing(p) for p in result.messages],
                                        self.rules, now)
-                if result.wants_later_slot and due is not None and due <= now + self.rules.horizon:
-                    due = now + self.rules.horizon + LOOK_AGAIN  # inside the next run's new stretch of horizon: looked at again then
+                if result.look_again_at is not None and due is not None and due <= now + self.rules.horizon:
+                    due = result.look_again_at  # due, but its first free slot is past the horizon: looked at again then
                 if due != row.next_due_at:
                     due_changes.append({"w_id": row.id, "v_due": due})
             if due_changes:

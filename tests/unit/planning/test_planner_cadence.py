@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from planning_builders import item, local, make_contact, make_rules, only, plan, utc
@@ -267,6 +268,10 @@ def test_long_overdue_backlog_drains_evenly_over_one_cadence() -> None:
         assert d is not None
         per_ten_days[min(8, (d - MONDAY_9 + timedelta(days=1)).days // 10)] += 1
     assert all(60 <= n <= 140 for n in per_ten_days), per_ten_days  # 100 on average
+    # ... and over the send window of their day, not all at its start.
+    berlin = [d.astimezone(ZoneInfo("Europe/Berlin")).time() for d in due if d is not None]
+    assert all(time(8, 30) <= t < time(17, 0) for t in berlin)
+    assert sum(t < time(9, 30) for t in berlin) < len(berlin) / 4 and len(set(berlin)) > 300
     planned = [plan(c, MONDAY_9, CONTENT, library=LIB).messages for c in contacts]
     sent_now = [m for ms in planned for m in ms]
     # About 14 of 90 days are inside the horizon; each drop goes on its own day or the next business day.
@@ -304,6 +309,6 @@ def test_a_due_drop_without_a_slot_in_the_horizon_asks_to_be_looked_at_again() -
     rules = make_rules(enabled=frozenset({"content_drop"}), reconnect_after=None, horizon=timedelta(days=2))
     contact = make_contact(last_touch_at=friday_evening - timedelta(days=50))  # due, but the weekend follows
     result = plan(contact, friday_evening, rules, library=LIB)
-    assert result.messages == [] and result.wants_later_slot
+    assert result.messages == [] and result.look_again_at == local("Europe/Berlin", 2026, 5, 26, 8, 30)
     later = plan(contact, friday_evening + timedelta(days=2), rules, library=LIB)  # Whit Monday, then Tuesday
     assert [m.send_at for m in later.messages] == [local("Europe/Berlin", 2026, 5, 26, 8, 30)]
