@@ -43,7 +43,6 @@ _messages = Message.__table__
 _contacts = Contact.__table__
 _INSERT_LOG = insert(MessageLog.__table__)
 _INSERT_ATTEMPT = insert(DeliveryAttempt.__table__)
-_CONTACT = select(_contacts).where(_contacts.c.id == bindparam("w_id"))
 _TOUCH_CONTACT = (
     update(_contacts).where(_contacts.c.id == bindparam("w_id")).values(last_touch_at=bindparam("v_at", type_=_contacts.c.last_touch_at.type), next_due_at=None)
 )
@@ -57,15 +56,21 @@ _HELD_BY_WORKER = (
 
 _AT = _messages.c.send_at.type
 _IDS = bindparam("w_ids", expanding=True)
+def _due(now: Any) -> tuple[Any, ...]:
+    """Approved, due now, not waiting for a retry, and not past its day (greetings are never late)."""
+    c = _messages.c
+    return (
+        c.status == "approved",
+        c.send_at <= now,
+        or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now),
+        or_(c.expires_at.is_(None), c.expires_at > now),
+    )
+
+
 # The claim, in three statements built once (see `claim_due`): due ids, taken, read with contacts.
 _DUE_IDS = (
     select(_messages.c.id)
-    .where(
-        _messages.c.status == "approved",
-        _messages.c.send_at <= bindparam("w_now", type_=_AT),
-        or_(_messages.c.next_attempt_at.is_(None), _messages.c.next_attempt_at <= bindparam("w_now", type_=_AT)),
-        or_(_messages.c.expires_at.is_(None), _messages.c.expires_at > bindparam("w_now", type_=_AT)),
-    )
+    .where(*_due(bindparam("w_now", type_=_AT)))
     .order_by(_messages.c.send_at, _messages.c.id)
     .limit(bindparam("w_limit"))
     .with_for_update(skip_locked=True)  # SQLite renders no FOR UPDATE; it serialises writers anyway
@@ -267,13 +272,8 @@ class MessageStore:
 
     @staticmethod
     def due(query: Any, now: datetime) -> Any:
-        """Approved, due now, not waiting for a retry, and not past its day (greetings are never late)."""
-        return query.where(
-            Message.status == "approved",
-            Message.send_at <= now,
-            or_(Message.next_attempt_at.is_(None), Message.next_attempt_at <= now),
-            or_(Message.expires_at.is_(None), Message.expires_at > now),
-        ).order_by(Message.send_at, Message.id)
+        """`query` narrowed to what may be sent now (see `_due`), by send time."""
+        return query.where(*_due(now)).order_by(Message.send_at, Message.id)
 
     def settle_dead_leases(self, now: datetime) -> tuple[list[int], list[int]]:
         """`reap_dead_leases`, saying what it did (a sender calls this once at the start of a run)."""
@@ -340,14 +340,6 @@ class MessageStore:
                      "note": note} for mid in message_ids]  # fmt: skip
             self._connection().execute(_INSERT_LOG, rows)
 
-    def add_attempt(self, **values: Any) -> None:
-        """One delivery attempt (the same columns as `DeliveryAttempt`)."""
-        self._connection().execute(_INSERT_ATTEMPT, values)
-
-    def contact_row(self, contact_id: int) -> Any:
-        """The contact's current row (attribute access like `Contact`), or None when it is gone."""
-        return self._connection().execute(_CONTACT, {"w_id": contact_id}).first()
-
     def with_contacts(self, message_ids: Sequence[int]) -> list[tuple[Any, Any]]:
         """These messages' rows, each with its contact's row (None when gone), by send time."""
         conn = self._connection()
@@ -357,15 +349,8 @@ class MessageStore:
         rows.sort(key=lambda row: (row.send_at, row.id))
         return [(row, contacts.get(row.contact_id)) for row in rows]
 
-    def touch_contact(self, contact_id: int, now: datetime) -> None:
-        """A message went out: the contact's next occasion is planned from now."""
-        self._connection().execute(_TOUCH_CONTACT, {"w_id": contact_id, "v_at": now})
-
     def mark_bounced(self, contact_id: int) -> None:
         self._connection().execute(_BOUNCED_CONTACT, {"w_id": contact_id})
-
-    def record_attempt(self, attempt: DeliveryAttempt) -> None:
-        self.session.add(attempt)
 
     def mark_handed(
         self, message_id: int, worker: str, now: datetime, lease: timedelta, *, raw: bytes | None = None
@@ -452,31 +437,6 @@ class MessageStore:
             released += list(self._connection().scalars(stmt))
         self.add_log(released, "sending", "approved", worker, now, reason)
         return released
-
-    def release_unsent(self, message_ids: Sequence[int], worker: str, now: datetime, reason: str) -> list[int]:
-        """Give back claims never handed to the relay, as if never claimed (the attempt is not spent)."""
-        if not message_ids:
-            return []
-        stmt = (
-            update(Message)
-            .where(
-                Message.id.in_(list(message_ids)),
-                Message.status == "sending",
-                Message.claimed_by == worker,
-                Message.handed_at.is_(None),
-            )
-            .values(status="approved", claimed_by=None, lease_until=None, attempts=Message.attempts - 1,
-                    updated_at=now)  # fmt: skip
-            .returning(Message.id)
-            .execution_options(synchronize_session=False)
-        )
-        released = list(self.session.scalars(stmt))
-        self.add_log(released, "sending", "approved", worker, now, reason)
-        return released
-
-    def release(self, message_id: int, worker: str, now: datetime, reason: str) -> bool:
-        """Give a claimed message back (never handed to the relay): it goes out later, once."""
-        return self.finish(message_id, worker, "approved", now, handed_at=None, reason=reason)
 
     def reap_dead_leases(self, now: datetime) -> tuple[list[int], list[int]]:
         """Leases that ran out while `sending` (a worker died).
