@@ -55,11 +55,11 @@ def catch_up(contact: PlanContact, due: datetime, period: timedelta, now: dateti
     day at the window's start in full: more than a relay takes in a day (`max_per_minute`
     inside the send window) and more than anyone approves, for contacts to whom one more short
     wait makes no difference. Each of them gets a day of its own in the coming period (the next
-    business day for content drops when that day is none) and a time of its own inside that
-    day's send window, both fixed by its id, so the backlog drains
-    evenly; the moment found stays the same from run to run until its day has come. A drop due
-    in the future, or overdue by less than a period, keeps its time (the planner then sends it
-    at the first free slot).
+    business day when that day is none and the rules want business days) and a time of its own
+    inside that day's send window, both fixed by its id, so the backlog drains evenly; the
+    moment found stays the same from run to run until its day has come. A drop due in the
+    future, or overdue by less than a period, keeps its time (the planner then sends it at the
+    first free slot).
     """
     if due > now - period:
         return due
