@@ -1,6 +1,6 @@
 """Sending approved, due messages: claim, re-check, hand to the relay, record — exactly once.
 
-Each worker coroutine works in small batches, each with its own SMTP connection reused:
+Each worker coroutine has an SMTP connection of its own, reused, and works in small batches:
 
 1. one transaction claims the next few due messages (leases), re-reads their contacts and
    re-checks consent, unsubscribe and bounce state (product rule 5), builds their bytes and
@@ -10,12 +10,14 @@ Each worker coroutine works in small batches, each with its own SMTP connection 
 
 A batch holds what goes out within about a second, so the re-check stays right before each
 send; under a slow rate cap a batch is a single message, checked once its slot has come.
-From the hand-over on, a crash means "delivery uncertain" (review), never a second send;
+From the hand-over on, a crash means "delivery uncertain" (review), never a second send —
+for up to one batch per connection;
 messages of a batch the run did not get to (it stops, or the relay asks to pause) are given
 back at once, their attempt not spent. A refusal aimed at the sender rather than the message
 (AUTH, TLS, a 5xx greeting, sender policy) pauses the relay and puts the message back
 without spending one of its attempts. Working in batches keeps the database's share of a
-send small: three statements' worth per message instead of two transactions each.
+send small: two transactions per batch (each statement covering the whole batch) instead of
+two per message.
 """
 
 from __future__ import annotations
