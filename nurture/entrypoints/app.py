@@ -190,6 +190,7 @@ class App:
             limiter=RateLimiter(smtp.max_per_minute),
             worker=worker or worker_name(),
             concurrency=smtp.concurrency,
+            prefetch=smtp.batch,
             max_attempts=smtp.max_attempts,
             retry_base=smtp.retry_after,
             rng=random.Random(),

@@ -28,3 +28,4 @@ def dispatcher(max_per_minute: int, concurrency: int) -> Dispatcher:
 )
 def test_a_batch_covers_about_a_second_of_a_connections_sending(max_per_minute, concurrency, batch) -> None:
     assert dispatcher(max_per_minute, concurrency)._batch() == batch
+

@@ -191,7 +191,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
         load_settings(path, environ={})
     shown = [str(p) for p in caught.value.problems]
     assert len(shown) == 5, shown
-    smtp_keys = "host, port, security, username, password_env, max_per_minute, concurrency, timeout, data_timeout, max_attempts, retry_after"
+    smtp_keys = "host, port, security, username, password_env, max_per_minute, concurrency, batch, timeout, data_timeout, max_attempts, retry_after"
     sections = "general, paths, database, sender, smtp, schedule, send_window, cadence, caps, occasions, guard, web"
     a_line, tz_line, lang_line = (line_of(text, 'A = "3 weeks"'), line_of(text, 'timezone = "Berlin"'),
                                   line_of(text, 'language = "deutsch"'))

@@ -154,3 +154,19 @@ async def test_relay_asking_to_back_off_stops_the_run(db_url, smtp):
     app.clock.advance(timedelta(hours=7))
     later = await app.dispatcher("w1").run_once()
     assert later.sent == 5 and len(handler.received) == 5
+
+
+async def test_the_configured_batch_bounds_what_a_connection_takes_on(db_url, smtp):
+    handler, port = smtp
+    app = make_app(db_url, port, NURTURE_SMTP__MAX_PER_MINUTE="0", NURTURE_SMTP__BATCH="3",
+                   NURTURE_SMTP__CONCURRENCY="1")  # fmt: skip
+    ids = approved_messages(app, 7)
+    dispatcher = app.dispatcher("w1")
+    assert dispatcher._batch() == 3
+    summary = await dispatcher.run_once()
+    assert summary.sent == 7 and len(handler.received) == 7
+    with app.factory() as session:
+        claims = session.scalars(
+            select(MessageLog.at).where(MessageLog.message_id.in_(ids), MessageLog.to_status == "sending")
+        ).all()
+    assert len(claims) == 7
