@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, or_, select, update
+from sqlalchemy import Connection, bindparam, case, func, insert, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
@@ -302,8 +302,7 @@ class MessageStore:
         ids = list(conn.scalars(_DUE_IDS, {"w_now": now, "w_limit": limit}))
         if not ids:
             return []
-        stmt, params = _TAKE, {"w_ids": ids, "v_worker": worker, "v_lease": now + lease, "v_now": now}
-        claimed = list(conn.scalars(stmt, params))
+        claimed = list(conn.scalars(_TAKE, {"w_ids": ids, "v_worker": worker, "v_lease": now + lease, "v_now": now}))
         self.add_log(claimed, "approved", "sending", worker, now)
         return claimed
 
@@ -419,22 +418,15 @@ class MessageStore:
         """
         if not message_ids:
             return []
-        released: list[int] = []
-        forget = set(forget_raw)
-        for ids, keep in (([m for m in message_ids if m not in forget], True), ([m for m in message_ids if m in forget], False)):
-            if not ids:
-                continue
-            values: dict[str, Any] = {"status": "approved", "claimed_by": None, "lease_until": None,
-                                      "handed_at": None, "attempts": _messages.c.attempts - 1, "updated_at": now}  # fmt: skip
-            if not keep:
-                values["raw"] = None
-            stmt = (
-                update(_messages)
-                .where(_messages.c.id.in_(ids), _messages.c.status == "sending", _messages.c.claimed_by == worker)
-                .values(values)
-                .returning(_messages.c.id)
-            )
-            released += list(self._connection().scalars(stmt))
+        c = _messages.c
+        stmt = (
+            update(_messages)
+            .where(c.id.in_(list(message_ids)), c.status == "sending", c.claimed_by == worker)
+            .values(status="approved", claimed_by=None, lease_until=None, handed_at=None, attempts=c.attempts - 1,
+                    updated_at=now, raw=case((c.id.in_(list(forget_raw)), null()), else_=c.raw))  # fmt: skip
+            .returning(c.id)
+        )
+        released = list(self._connection().scalars(stmt))
         self.add_log(released, "sending", "approved", worker, now, reason)
         return released
 

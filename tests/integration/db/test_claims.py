@@ -78,3 +78,21 @@ def test_status_change_is_conditional(factory):
     with pytest.raises(InvalidTransition), factory() as session, session.begin():
         store = MessageStore(session)
         store.move(store.get(mid), "approved", "t", NOW)
+
+
+def test_giving_back_handed_claims_keeps_only_bytes_an_earlier_attempt_stored(factory):
+    earlier, fresh = seed(factory, 2)
+    with factory() as session, session.begin():
+        session.get(Message, earlier).raw = b"sent once before"
+    with factory() as session, session.begin():
+        store = MessageStore(session)
+        assert sorted(store.claim_due(NOW, "w1", timedelta(minutes=5), 5)) == [earlier, fresh]
+        store.hand_over_claimed([(earlier, None), (fresh, b"built now")], "w1", NOW, timedelta(minutes=5))
+    with factory() as session, session.begin():
+        assert MessageStore(session).release_handed([earlier, fresh], "w2", NOW, "x", forget_raw=[fresh]) == []
+        given = MessageStore(session).release_handed([earlier, fresh], "w1", NOW, "x", forget_raw=[fresh])
+    assert sorted(given) == [earlier, fresh]
+    with factory() as session:
+        rows = {m.id: m for m in session.scalars(select(Message))}
+    assert (rows[earlier].status, rows[earlier].raw, rows[earlier].handed_at) == ("approved", b"sent once before", None)
+    assert (rows[fresh].status, rows[fresh].raw, rows[fresh].attempts) == ("approved", None, 0)
