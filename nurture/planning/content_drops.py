@@ -70,9 +70,9 @@ def catch_up(contact: PlanContact, due: datetime, period: timedelta, now: dateti
     # a little before today keeps a Saturday's share on its Monday while that weekend passes.
     start = today.toordinal() - 10
     day = date.fromordinal(start + (spread % days - start) % days)
-    while _on_business_day(day, contact, rules) < today:
+    while (goes := _on_business_day(day, contact, rules)) < today:
         day += timedelta(days=days)
-    day = _on_business_day(day, contact, rules)
+    day = goes
     tz = contact.timezone
     try:
         opens = at_local(day, rules.window_start, tz)

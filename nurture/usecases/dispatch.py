@@ -82,7 +82,11 @@ class _Claim:
     """A message this worker holds, as read with the claim (its bytes stored at the hand-over or not)."""
 
     row: Any  # the `messages` row as claimed
-    fresh_raw: bool  # the bytes were stored by this hand-over (none from an earlier attempt)
+
+    @property
+    def fresh_raw(self) -> bool:
+        """The bytes were stored by this hand-over (the row brought none from an earlier attempt)."""
+        return self.row.raw is None
 
 
 @dataclass
@@ -293,7 +297,7 @@ class Dispatcher:
                     why = f"not sent: {exc}; correct the contact's record (`nurture contacts edit`)"
                     store.finish(row.id, self.worker, "failed", now, reason=why)
                     continue
-                ready.append((_Claim(row, fresh_raw=row.raw is None), mail))
+                ready.append((_Claim(row), mail))
             store.hand_over_claimed(
                 [(c.row.id, mail.data if c.fresh_raw else None) for c, mail in ready], self.worker, now, self.lease
             )
@@ -351,8 +355,8 @@ class Dispatcher:
             summary.sent, summary.retry, summary.failed, summary.uncertain = counts
             if not quiet:
                 raise
-            _log.warning(f"{len(outcomes)} outcome(s) not recorded ({exc}); their messages go to review when "
-                         "their lease runs out")  # fmt: skip
+            _log.warning(f"{len(outcomes)} outcome(s) not recorded ({database_problem(exc)}); their messages go "
+                         "to review when their lease runs out")  # fmt: skip
 
     def _record(self, outcomes: Sequence[_Sent], summary: SendSummary) -> None:
         # The claim holds what this needs of the row: attempts and contact change only with the claim.
