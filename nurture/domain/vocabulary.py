@@ -34,6 +34,7 @@ GREETINGS: Final = frozenset({"birthday", "work_anniversary"})
 CONTENT_KINDS: Final = ("checklist", "guide", "video", "template", "ebook", "article")
 
 STATUSES: Final = (
+    "planned",
     "pending",
     "review",
     "blocked",

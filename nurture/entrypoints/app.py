@@ -32,6 +32,7 @@ from nurture.rendering.render import TemplateRenderer
 from nurture.settings import Settings
 from nurture.usecases.approval import ApprovalDesk
 from nurture.usecases.compose import Composer, SenderInfo
+from nurture.usecases.compose_planned import PlannedComposer
 from nurture.usecases.plan import Planner
 
 OCCASION_SWITCHES = ("birthday", "job_change", "promotion", "work_anniversary", "publication", "achievement",
@@ -121,7 +122,15 @@ class App:
             from dataclasses import replace
 
             rules = replace(rules, horizon=horizon)
-        return Planner(self.factory, self.composer, self.library, rules)
+        return Planner(self.factory, self.composer, self.library, rules, self.settings.schedule.compose_ahead)
+
+    def planned_composer(self) -> PlannedComposer:
+        return PlannedComposer(self.factory, self.composer, self.library)
+
+    def compose_if_planned(self, message_id: int) -> None:
+        """Someone opens a message whose words are not written yet: write them now."""
+        with self.factory() as session, session.begin():
+            self.planned_composer().one(session, message_id, self.now())
 
     def new_message_id(self) -> str:
         domain = parseaddr(self.settings.sender.email)[1].rpartition("@")[2] or "localhost"

@@ -135,7 +135,10 @@ def run_demo(root: Path, *, port: int = 8080, reset: bool = False, now_text: str
         upgrade(app.engine)
         print(seed(app, sample))
         summary = app.planner().run(app.now())
-        print(f"{summary.planned} messages planned for the next {settings.schedule.horizon.days} days")
+        written = sum(n for status, n in summary.by_status.items() if status != "planned")
+        print(f"{summary.planned} messages planned for the next {settings.schedule.horizon.days} days; "
+              f"{written} of them due within {settings.schedule.compose_ahead.days} days are written and in the "
+              "queue, the rest get their words that long before they are due")  # fmt: skip
         password = "the value of NURTURE_WEB_PASSWORD" if "NURTURE_WEB_PASSWORD" not in os.environ or \
             os.environ["NURTURE_WEB_PASSWORD"] != "demo" else "demo"  # fmt: skip
         print(

@@ -12,7 +12,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 # Messages that still take up a day and a place under the cap (rejected, expired and failed ones do not).
-ACTIVE_STATUSES = frozenset({"pending", "review", "blocked", "approved", "sending", "sent"})
+ACTIVE_STATUSES = frozenset({"planned", "pending", "review", "blocked", "approved", "sending", "sent"})
 # Occasions that fill the cadence; everything else is an occasion of the person's life.
 CADENCE_OCCASIONS = frozenset({"content_drop", "reconnect"})
 # Events congratulated once, soon after we learn of them.

@@ -349,6 +349,8 @@ class Schedule(Section):
     plan_every: Annotated[timedelta, duration("1h")] = timedelta(hours=1)
     send_every: Annotated[timedelta, duration("1m")] = timedelta(minutes=1)
     horizon: Annotated[timedelta, duration("14d")] = timedelta(days=14)
+    # Planned messages get their words this long before they are due (and whenever opened).
+    compose_ahead: Annotated[timedelta, duration("3d")] = timedelta(days=3)
     digest_at: Annotated[time, time_of_day("08:00")] = time(8, 0)
     digest_to: Annotated[list[str], email_list("jana@example.com")] = []
     maintenance_every: Annotated[timedelta, duration("5m")] = timedelta(minutes=5)

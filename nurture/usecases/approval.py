@@ -20,6 +20,7 @@ from nurture.adapters.db.tables import Contact, Message
 from nurture.domain.content import ContentItem
 from nurture.errors import InvalidTransition, NotFound
 from nurture.usecases.compose import Composed, Composer
+from nurture.usecases.compose_planned import PLANNED, PlannedComposer
 from nurture.usecases.message_context import content_item, stored_event_context
 
 UNCERTAIN = "delivery uncertain"
@@ -61,6 +62,9 @@ class ApprovalDesk:
         now = self.clock()
         store = MessageStore(session)
         row = store.get(mid)
+        if row.status == PLANNED:  # approved before its words were written: write them first
+            PlannedComposer(self.factory, self.composer, self.library).one(session, mid, now)
+            session.refresh(row)
         if row.status == "review" and not (row.reason or "").startswith(UNCERTAIN):
             raise InvalidTransition(
                 f"message {mid} needs review ({row.reason}); fix the contact with `nurture contacts edit` first"

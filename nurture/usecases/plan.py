@@ -1,4 +1,4 @@
-"""A planning run: find the contacts that are due, decide, compose, insert if absent.
+"""A planning run: find the contacts that are due, decide, insert if absent, compose what is near.
 
 Cost follows the number of contacts that are due, not the total: birthdays and work
 anniversaries are found through indexed month-day columns, content drops and reconnects
@@ -9,6 +9,9 @@ Once a day (and whenever the rules or the content library change) a run sweeps e
 contact; the runs in between start from the last run's plan mark and look only at what can
 have changed since (see `nurture.adapters.db.plan_marks`), so an hourly re-plan with nothing
 new costs little even with a million contacts.
+
+Decisions are stored as `planned` messages; only those due within `compose_ahead` get their
+words in the same run (see `nurture.usecases.compose_planned`), the rest in a later run.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from nurture.planning.inputs import PlanContact, PlanEvent, PlannedMessage, Plan
 from nurture.planning.next_due import next_content_due
 from nurture.planning.planner import plan_contact
 from nurture.usecases.compose import Composer
-from nurture.usecases.message_context import content_item, event_context
+from nurture.usecases.compose_planned import PLANNED, PlannedComposer
 
 EVENT_LOOKBACK = timedelta(days=30)
 # How often a run looks at every due contact again, whatever the plan mark says: content drops
@@ -48,7 +51,9 @@ SWEEP_EVERY = timedelta(days=1)
 class PlanSummary:
     contacts: int = 0
     planned: int = 0
+    # The new messages by status at the end of the run (`planned`: decided, words not yet written).
     by_status: dict[str, int] = field(default_factory=dict)
+    composed: int = 0  # messages given their words in this run, new or planned earlier
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
     sweep: bool = True
@@ -58,6 +63,7 @@ class PlanSummary:
             "contacts_checked": self.contacts,
             "planned": self.planned,
             "by_status": self.by_status,
+            "composed": self.composed,
             "seconds": round(self.seconds, 3),
             "sweep": self.sweep,
         }
@@ -186,9 +192,16 @@ class Planner:
     composer: Composer
     library: Sequence[ContentItem]
     rules: PlanningRules
+    compose_ahead: timedelta = timedelta(days=3)
     batch_size: int = 500
 
-    def run(self, now: datetime, progress: Callable[[int], None] | None = None) -> PlanSummary:
+    def run(
+        self,
+        now: datetime,
+        progress: Callable[[int], None] | None = None,
+        composing: Callable[[int], None] | None = None,
+    ) -> PlanSummary:
+        """Decide for every due contact, then compose the planned messages due within `compose_ahead`."""
         started = time.perf_counter()
         summary = PlanSummary()
         fingerprint = plan_fingerprint(self.rules, self.library)
@@ -204,8 +217,20 @@ class Planner:
         with self.factory() as session, session.begin():
             swept_at = mark.swept_at if mark is not None and not sweep else now
             save_mark(session, fingerprint, now, now + self.rules.horizon, swept_at, max_event_id)
+        self._compose(now, summary, composing)
         summary.seconds = time.perf_counter() - started
         return summary
+
+    def _compose(self, now: datetime, summary: PlanSummary, progress: Callable[[int], None] | None) -> None:
+        composer = PlannedComposer(self.factory, self.composer, self.library, self.batch_size)
+        done = composer.run(now, now + self.compose_ahead, progress)
+        summary.composed = done.composed
+        for status, n in (done.fresh or {}).items():
+            # Fresh ones of an earlier run at the same `now` are not new in this one.
+            n = min(n, summary.by_status.get(PLANNED, 0))
+            summary.by_status[PLANNED] = summary.by_status.get(PLANNED, 0) - n
+            summary.by_status[status] = summary.by_status.get(status, 0) + n
+        summary.by_status = {s: n for s, n in summary.by_status.items() if n}
 
     def _batches(self, now: datetime, mark: PlanMark | None) -> Iterator[list[int]]:
         after = 0
@@ -243,7 +268,7 @@ class Planner:
                 summary.contacts += 1
                 summary.skipped.extend(f"contact {row.id}: {s}" for s in result.skipped)
                 for planned in result.messages:
-                    new_rows.append(self._row(view, planned, events.get(row.id, []), now))
+                    new_rows.append(self._row(view, planned, now))
                 due = next_content_due(contact, existing[row.id] + [_as_existing(p) for p in result.messages],
                                        self.rules, now)
                 if result.look_again_at is not None and due is not None and due <= now + self.rules.horizon:
@@ -255,8 +280,7 @@ class Planner:
             added = insert_ignore(session, new_rows)
             summary.planned += added
             if added:
-                for r in new_rows:
-                    summary.by_status[r["status"]] = summary.by_status.get(r["status"], 0) + 1
+                summary.by_status[PLANNED] = summary.by_status.get(PLANNED, 0) + added
 
     def _events(self, session: Session, ids: list[int], now: datetime) -> dict[int, list[PlanEvent]]:
         found: dict[int, list[PlanEvent]] = {}
@@ -267,15 +291,8 @@ class Planner:
             )
         return found
 
-    def _row(self, view: ContactView, planned: PlannedMessage, events: list[PlanEvent], now: datetime) -> dict[str, Any]:
-        event = next((e for e in events if e.id == planned.event_id), None)
-        content = content_item(self.library, planned.content_id)
-        if event is not None:
-            event_ctx = event_context(view, planned.occasion, planned.occasion_date, event.kind, event.date,
-                                      event.details)
-        else:
-            event_ctx = event_context(view, planned.occasion, planned.occasion_date)
-        composed = self.composer.compose(view, planned.occasion, planned.occasion_date, event_ctx, content)
+    def _row(self, view: ContactView, planned: PlannedMessage, now: datetime) -> dict[str, Any]:
+        """The decision, stored as a `planned` message: its words are written when it comes near."""
         return {
             "key": planned.key,
             "contact_id": view.id,
@@ -283,15 +300,15 @@ class Planner:
             "occasion_date": planned.occasion_date,
             "event_id": planned.event_id,
             "content_id": planned.content_id,
-            "status": composed.status,
-            "reason": composed.reason,
+            "status": PLANNED,
+            "reason": None,
             "send_at": planned.send_at,
             "expires_at": planned.expires_at,
             "language": view.language,
-            "template": composed.template,
-            "subject": composed.subject,
-            "text": composed.text,
-            "html": composed.html,
+            "template": None,
+            "subject": "",
+            "text": "",
+            "html": None,
             "attempts": 0,
             "created_at": now,
             "updated_at": now,
@@ -308,7 +325,7 @@ _SET_DUE = (
 def _as_existing(p: PlannedMessage) -> Any:
     from nurture.planning.inputs import ExistingMessage
 
-    return ExistingMessage(p.contact_id, p.occasion, p.send_at, "pending", p.content_id, p.key)
+    return ExistingMessage(p.contact_id, p.occasion, p.send_at, PLANNED, p.content_id, p.key)
 
 
 def touch_contacts(session: Session, contact_ids: Sequence[int], at: datetime) -> None:

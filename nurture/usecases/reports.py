@@ -19,7 +19,7 @@ from nurture.adapters.db.tables import Contact, Message, Touch
 from nurture.domain.birthdays import birthday_date
 from nurture.domain.vocabulary import MAILABLE_CONSENTS
 
-PLANNED = ("pending", "approved", "review", "blocked", "sending")
+PLANNED = ("planned", "pending", "approved", "review", "blocked", "sending")
 
 
 def plan_report(session: Session, now: datetime, months: int) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from nurture.adapters.db.message_store import MessageStore
 from nurture.adapters.db.tables import Message
 from nurture.domain.contacts import ContactView
 
-OPEN = ("pending", "review", "blocked", "approved", "failed")
+OPEN = ("planned", "pending", "review", "blocked", "approved", "failed")
 
 
 def unsubscribe_contact(

@@ -25,6 +25,8 @@ from nurture.planning.inputs import ExistingMessage
 _log = logging.getLogger("nurture.db")
 
 ALLOWED: Mapping[str, frozenset[str]] = {
+    # Composing (`nurture.usecases.compose_planned`) moves a planned message to pending, review or blocked.
+    "planned": frozenset({"pending", "review", "blocked", "rejected", "expired"}),
     "pending": frozenset({"approved", "rejected", "review", "blocked", "expired"}),
     "review": frozenset({"pending", "approved", "rejected", "blocked", "expired"}),
     "blocked": frozenset({"pending", "review", "rejected", "expired"}),
@@ -482,7 +484,7 @@ class MessageStore:
         ids = list(
             self.session.scalars(
                 select(Message.id).where(
-                    Message.status.in_(("pending", "review", "blocked", "approved")),
+                    Message.status.in_(("planned", "pending", "review", "blocked", "approved")),
                     Message.expires_at.is_not(None),
                     Message.expires_at <= now,
                 )

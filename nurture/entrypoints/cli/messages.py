@@ -23,7 +23,9 @@ from nurture.entrypoints.cli.common import (
 from nurture.entrypoints.logs import setup_logging
 from nurture.entrypoints.serialize import message_json
 
-STATUSES = ["pending", "approved", "sending", "sent", "rejected", "failed", "expired", "blocked", "review", "all"]
+# A planned message has no words yet: the listing says when it gets them.
+NOT_WRITTEN = {"planned": "(written when it comes near; `nurture show ID` writes it now)"}
+STATUSES = ["planned", "pending", "approved", "sending", "sent", "rejected", "failed", "expired", "blocked", "review", "all"]
 
 
 def _duration(value: str | None) -> object:
@@ -80,7 +82,7 @@ def queue(status: str) -> None:
         return
     for m, name in zip(data, names, strict=True):
         reason = f"  ({m['reason']})" if m["reason"] else ""
-        click.echo(f"{m['id']:>6}  {m['send_at'][:16]}  {m['status']:<8} {m['occasion']:<16} {name}: {m['subject']}{reason}")
+        click.echo(f"{m['id']:>6}  {m['send_at'][:16]}  {m['status']:<8} {m['occasion']:<16} {name}: {m['subject'] or NOT_WRITTEN.get(m['status'], '')}{reason}")
     click.echo(f"{len(data)} message(s) {status}", err=True)
 
 
@@ -96,7 +98,8 @@ def show(message_id: int, send_test: str | None) -> None:
     from nurture.adapters.db.tables import Contact
     from nurture.rendering.mime import build_mail
 
-    app = load_app()
+    app = load_app(need_library=True)
+    app.compose_if_planned(message_id)
     with app.factory() as session:
         row = MessageStore(session).get(message_id)
         contact = session.get(Contact, row.contact_id)

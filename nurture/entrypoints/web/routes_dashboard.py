@@ -20,7 +20,7 @@ from nurture.entrypoints.web.charts import TierCoverage, coverage_bars, heat_map
 from nurture.entrypoints.web.site import site
 from nurture.usecases.reports import coverage
 
-PLAN_STATUSES = ("pending", "approved", "review", "blocked", "sent")
+PLAN_STATUSES = ("planned", "pending", "approved", "review", "blocked", "sent")
 PLAN_DAYS = 92
 NEGLECTED_SHOWN = 20
 

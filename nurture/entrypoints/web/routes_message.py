@@ -70,6 +70,7 @@ def highlighted(text: str, findings: list[Any]) -> list[Line]:
 
 
 def message_page(app: App, mid: int) -> dict[str, Any]:
+    app.compose_if_planned(mid)
     with app.factory() as session:
         row = MessageStore(session).get(mid)
         contact = session.get(Contact, row.contact_id)

@@ -223,3 +223,17 @@ def test_send_test_mails_the_exact_message_and_leaves_its_state(nurture, outbox)
         before["subject"],
     )
     assert nurture.json("send", now="2026-11-23T09:00:00+01:00")["sent"] == 0, "a test send approves nothing"
+
+
+def test_planned_messages_are_listed_and_written_when_opened(nurture) -> None:
+    nurture("import", str(SAMPLE))
+    nurture("plan")
+    planned = nurture.json("queue", "--status", "planned")
+    assert planned, "the sample has occasions beyond the first three days of the horizon"
+    first = planned[0]
+    assert first["subject"] == "" and first["text"] == ""
+    listing = nurture("queue", "--status", "planned")
+    assert f"{first['id']:>6}" in listing.stdout and "`nurture show ID` writes it now" in listing.stdout
+    shown = nurture.json("show", str(first["id"]))
+    assert shown["status"] in ("pending", "review", "blocked") and shown["subject"] and shown["text"]
+    assert first["id"] not in {m["id"] for m in nurture.json("queue", "--status", "planned")}

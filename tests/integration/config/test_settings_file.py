@@ -110,6 +110,8 @@ BAD_VALUES = [
     ('timeout = "30s"', 'timeout = "half a minute"',
      '[smtp] timeout = "half a minute" is not a duration; write it like 30s'),
     ('horizon = "14d"', 'horizon = "0d"', '[schedule] horizon = "0d" must be longer than nothing; write it like 14d'),
+    ('compose_ahead = "3d"', 'compose_ahead = "three days"',
+     '[schedule] compose_ahead = "three days" is not a duration; write it like 3d'),
     ('digest_at = "08:00"', 'digest_at = "8 Uhr"',
      '[schedule] digest_at = "8 Uhr" is not a time of day; write it like "08:00" (24-hour clock)'),
     ('digest_to = ["jana@example.com"]', 'digest_to = ["jana@example.com", "chef"]',
