@@ -131,6 +131,8 @@ def run(db: str, contacts: int) -> dict[str, Any]:
         shutil.rmtree(work, ignore_errors=True)
     return {"bench": "plan", "db": db, "contacts": contacts, "generate_s": round(generated, 2),
             "full_plan_s": round(full_s, 2), "planned": full.planned, "checked": full.contacts,
+            "composed": full.composed, "recomposed": again.composed,
+            "compose_ahead": f"{app.settings.schedule.compose_ahead.days}d",
             "full_ms_per_contact": round(full_s * 1000 / max(contacts, 1), 3),
             "full_s_at_1m": round(full_s * 1_000_000 / max(contacts, 1), 1),
             "replan_s_at_1m": round(replan_s * 1_000_000 / max(contacts, 1), 1),
@@ -149,11 +151,12 @@ if __name__ == "__main__":
     r = run(args.db, args.contacts)
     emit(r, args.json, [
         f"plan, {args.db}, {r['contacts']} contacts (generated in {r['generate_s']:.1f} s):",
-        f"  full 14-day plan  {r['full_plan_s']:8.2f} s, {r['planned']} messages {r['by_status']}",
+        f"  full 14-day plan  {r['full_plan_s']:8.2f} s, {r['planned']} messages {r['by_status']} "
+        f"({r['composed']} due within {r['compose_ahead']} written)",
         f"  per contact       {r['full_ms_per_contact']:8.3f} ms (at 1,000,000 contacts: full plan about "
         f"{r['full_s_at_1m']:.0f} s, hourly re-plan about {r['replan_s_at_1m']:.0f} s)",
         f"  hourly re-plan    {r['replan_s']:8.2f} s, {r['replan_checked']} contacts checked, "
-        f"{r['replanned']} new messages",
+        f"{r['replanned']} new messages, {r['recomposed']} written",
         f"  peak memory       {r['peak_mb']:8.1f} MB while planning"
         f"{'' if r['peak_mb_windowed'] else ' (whole process: no peak reset here)'} "
         f"(resident at its start: {r['rss_at_plan_start_mb']:.1f} MB), "
