@@ -70,6 +70,7 @@ class Outcome:
     runs: list[dict[str, Any]] = field(default_factory=list)
     seconds: list[float] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    kept_from: str = ""  # the earlier raw-results file these runs were taken from (--keep)
 
 
 def run_case(case: Case, runs: int, quick: bool, index: int, total: int) -> Outcome:
@@ -269,7 +270,8 @@ def render_page(outcomes: list[Outcome], info: dict[str, str], quick: bool, runs
         body += ["", f"## {o.case.title}", ""]
         args = " ".join(o.case.quick if quick else o.case.full)
         body.append(f"`python bench/{o.case.script} {args}` — {size or 'no result'}; "
-                    f"{len(o.runs)} run(s), {sum(o.seconds):.0f} s in all.")  # fmt: skip
+                    f"{len(o.runs)} run(s), {sum(o.seconds):.0f} s in all"
+                    f"{f' (runs of an earlier invocation, kept from {o.kept_from})' if o.kept_from else ''}.")  # fmt: skip
         if o.errors:
             body.append(f"Failed runs: {'; '.join(o.errors)}.")
         if not figs:
@@ -296,6 +298,25 @@ def _plan_size(case: Case, contacts: int) -> Case:
     return replace(case, full=full, title=case.title.replace("1,000,000", f"{contacts:,}"))
 
 
+def kept_outcomes(path: Path, chosen: list[Case], fresh: list[Outcome], plan_contacts: int) -> list[Outcome]:
+    """The fresh outcomes, with every other default benchmark's runs taken from an earlier raw-results file."""
+    earlier = json.loads(path.read_text(encoding="utf-8"))
+    label = f"{path.name}, {earlier.get('machine', {}).get('date', 'undated')}"
+    by_name = {o.case.name: o for o in fresh}
+    merged = []
+    for case in CASES:
+        if case.name in by_name:
+            merged.append(by_name[case.name])
+            continue
+        old = earlier.get("results", {}).get(case.name)
+        if not case.default or not old or not old.get("runs") or case.name in {c.name for c in chosen}:
+            continue
+        if case.script == "plan.py" and plan_contacts != 1_000_000:
+            case = _plan_size(case, plan_contacts)
+        merged.append(Outcome(case, old["runs"], old.get("seconds", []), old.get("errors", []), label))
+    return merged
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one run: a smoke check, not the figures")
@@ -305,6 +326,8 @@ def main() -> int:
                         help="contacts for the plan benchmarks (default 1,000,000; fewer: the goals are not judged)")  # fmt: skip
     parser.add_argument("--only", default="", help="comma-separated benchmark names (see --list)")
     parser.add_argument("--skip", default="", help="comma-separated benchmark names to leave out")
+    parser.add_argument("--keep", type=Path, help="an earlier raw-results file: benchmarks not run this time take "
+                        "their runs from it, so one expensive benchmark can be re-run alone")  # fmt: skip
     parser.add_argument("--list", action="store_true", help="list the benchmarks and exit")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "benchmarks.md")
     parser.add_argument("--json", type=Path, default=ROOT / "var" / "benchmarks.json", help="raw results")
@@ -331,6 +354,8 @@ def main() -> int:
     started = time.perf_counter()
     outcomes = [run_case(c, plan_runs if c.expensive else runs, args.quick, i, len(chosen))
                 for i, c in enumerate(chosen, 1)]  # fmt: skip
+    if args.keep is not None:
+        outcomes = kept_outcomes(args.keep, chosen, outcomes, args.plan_contacts)
     info["load average (1/5/15 min), start → end"] = \
         f"{load_start} → {' / '.join(f'{v:.2f}' for v in os.getloadavg())}"  # fmt: skip
     info["date"] = info.pop("date")

@@ -29,13 +29,13 @@ PLANNED = "planned"
 
 _messages = Message.__table__
 _AT = _messages.c.send_at.type
-_NEXT_PLANNED = (
+# Read once per run, then composed in batches: a keyset walk ("the next 500 after id N") makes
+# PostgreSQL with stale statistics re-read and sort every remaining planned row for each batch.
+_DUE_PLANNED = (
     select(_messages.c.id)
-    .where(_messages.c.status == PLANNED, _messages.c.send_at <= bindparam("w_until", type_=_AT),
-           _messages.c.id > bindparam("w_after"))
+    .where(_messages.c.status == PLANNED, _messages.c.send_at <= bindparam("w_until", type_=_AT))
     .order_by(_messages.c.id)
-    .limit(bindparam("w_limit"))
-)  # fmt: skip
+)
 # Only a message still `planned` takes the words: two runs composing the same row write once.
 _WRITE = (
     update(_messages)
@@ -68,17 +68,14 @@ class PlannedComposer:
     ) -> ComposeSummary:
         """Compose every planned message due by `until`, in batches of one transaction each."""
         summary = ComposeSummary(by_status={}, fresh={})
-        after = 0
-        while True:
+        with self.factory() as session:
+            due = list(session.scalars(_DUE_PLANNED, {"w_until": until}))
+        for start in range(0, len(due), self.batch_size):
             with self.factory() as session, session.begin():
-                ids = list(session.scalars(_NEXT_PLANNED, {"w_until": until, "w_after": after,
-                                                           "w_limit": self.batch_size}))  # fmt: skip
-                if not ids:
-                    return summary
-                self._compose_batch(session, ids, now, summary)
-            after = ids[-1]
+                self._compose_batch(session, due[start : start + self.batch_size], now, summary)
             if progress is not None:
                 progress(summary.composed)
+        return summary
 
     def one(self, session: Session, message_id: int, now: datetime) -> bool:
         """Compose one planned message now (someone opened or approves it); False when it is not planned."""

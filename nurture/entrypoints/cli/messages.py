@@ -52,14 +52,19 @@ def plan(horizon: str | None) -> None:
     app = load_app(need_library=True)
     started = app.now()
     progress = Progress("planning")
-    summary = app.planner(_duration(horizon)).run(started, lambda n: progress.update(n, "contacts"))  # type: ignore[arg-type]
+    summary = app.planner(_duration(horizon)).run(
+        started,
+        lambda n: progress.update(n, "contacts"),
+        lambda n: progress.update(n, "messages written (due within [schedule] compose_ahead)"),
+    )  # type: ignore[arg-type]
     progress.done()
     record_run(app.factory, "plan", worker_name(), started, app.now(), summary.as_dict())
     if opts().json:
         emit_json({**summary.as_dict(), "skipped": summary.skipped})
         return
     by = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items())) or "nothing new"
-    click.echo(f"{summary.contacts} contact(s) looked at, {summary.planned} message(s) planned ({by})")
+    click.echo(f"{summary.contacts} contact(s) looked at, {summary.planned} message(s) planned ({by}); "
+               f"{summary.composed} message(s) written")  # fmt: skip
     for line in summary.skipped[:20]:
         click.echo(f"  skipped: {line}", err=True)
 
