@@ -86,11 +86,10 @@ class PlannedComposer:
     def _compose_batch(
         self, session: Session, ids: list[int], now: datetime, summary: ComposeSummary
     ) -> None:
-        rows = list(
-            session.execute(
-                select(*_messages.c).where(_messages.c.id.in_(ids), _messages.c.status == PLANNED)
-            )
-        )
+        # Locked while composed: a message someone opens while the planner writes it is written
+        # (and logged) once; on PostgreSQL the other side skips it, SQLite serialises writers anyway.
+        query = select(*_messages.c).where(_messages.c.id.in_(ids), _messages.c.status == PLANNED)
+        rows = list(session.execute(query.with_for_update(skip_locked=True)))
         if not rows:
             return
         contacts = {

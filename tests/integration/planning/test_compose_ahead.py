@@ -109,3 +109,21 @@ def test_unsubscribing_rejects_planned_messages_too(db_url):
     app.clock.advance(timedelta(days=5))
     app.planner().run(app.now())
     assert greeting(app, cid).status == "rejected"  # never written, never re-planned
+
+
+def test_a_message_being_written_elsewhere_is_written_and_logged_once(pg_url):
+    app = make_app(pg_url)
+    cid = add(app, "later@example.de", birthday=LATER, last_name="Später")
+    app.planner().run(NOW)
+    mid = greeting(app, cid).id
+    with app.factory() as other, other.begin():
+        # Another process is writing this message right now: it holds the row.
+        other.execute(select(Message.id).where(Message.id == mid).with_for_update())
+        app.compose_if_planned(mid)  # skips the held row instead of writing it a second time
+        assert greeting(app, cid).status == "planned"
+    app.compose_if_planned(mid)
+    app.compose_if_planned(mid)
+    assert greeting(app, cid).status == "pending"
+    with app.factory() as session:
+        log = session.scalars(select(MessageLog.to_status).where(MessageLog.message_id == mid)).all()
+    assert log == ["pending"]
