@@ -12,7 +12,7 @@ re-rendering of messages that were never written. Composing decides the status a
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -51,9 +51,9 @@ _WRITE = (
 @dataclass
 class ComposeSummary:
     composed: int = 0
-    by_status: dict[str, int] | None = None
+    by_status: dict[str, int] = field(default_factory=dict)
     # Of the composed, those created at the run's `now` (the messages a plan run has just added).
-    fresh: dict[str, int] | None = None
+    fresh: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -67,7 +67,7 @@ class PlannedComposer:
         self, now: datetime, until: datetime, progress: Callable[[int], None] | None = None
     ) -> ComposeSummary:
         """Compose every planned message due by `until`, in batches of one transaction each."""
-        summary = ComposeSummary(by_status={}, fresh={})
+        summary = ComposeSummary()
         with self.factory() as session:
             due = list(session.scalars(_DUE_PLANNED, {"w_until": until}))
         for start in range(0, len(due), self.batch_size):
@@ -79,7 +79,7 @@ class PlannedComposer:
 
     def one(self, session: Session, message_id: int, now: datetime) -> bool:
         """Compose one planned message now (someone opened or approves it); False when it is not planned."""
-        summary = ComposeSummary(by_status={}, fresh={})
+        summary = ComposeSummary()
         self._compose_batch(session, [message_id], now, summary)
         return summary.composed > 0
 
@@ -106,7 +106,6 @@ class PlannedComposer:
         )
         writes: list[dict[str, Any]] = []
         logs: list[dict[str, Any]] = []
-        assert summary.by_status is not None and summary.fresh is not None
         for row in rows:
             view = contacts.get(row.contact_id)
             if view is None:

@@ -225,7 +225,7 @@ class Planner:
         composer = PlannedComposer(self.factory, self.composer, self.library, self.batch_size)
         done = composer.run(now, now + self.compose_ahead, progress)
         summary.composed = done.composed
-        for status, n in (done.fresh or {}).items():
+        for status, n in done.fresh.items():
             # Fresh ones of an earlier run at the same `now` are not new in this one.
             n = min(n, summary.by_status.get(PLANNED, 0))
             summary.by_status[PLANNED] = summary.by_status.get(PLANNED, 0) - n
