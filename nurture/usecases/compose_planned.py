@@ -51,7 +51,6 @@ _WRITE = (
 @dataclass
 class ComposeSummary:
     composed: int = 0
-    by_status: dict[str, int] = field(default_factory=dict)
     # Of the composed, those created at the run's `now` (the messages a plan run has just added).
     fresh: dict[str, int] = field(default_factory=dict)
 
@@ -117,7 +116,6 @@ class PlannedComposer:
             logs.append({"message_id": row.id, "from_status": PLANNED, "to_status": composed.status,
                          "actor": "planner", "at": now, "note": "composed"})  # fmt: skip
             summary.composed += 1
-            summary.by_status[composed.status] = summary.by_status.get(composed.status, 0) + 1
             if row.created_at == now:
                 summary.fresh[composed.status] = summary.fresh.get(composed.status, 0) + 1
         if writes:
