@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import resource
 import shutil
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -93,6 +94,7 @@ def populate(app, contacts: int, seed: int = 11) -> None:
 
 def run(db: str, contacts: int) -> dict[str, Any]:
     from nurture.clock import FixedClock
+    from nurture.usecases.compose_workers import worker_count
 
     work = scratch_dir()
     url = fresh_postgres(postgres_base(), "nurture_bench_plan") if db == "postgres" else \
@@ -117,6 +119,7 @@ def run(db: str, contacts: int) -> dict[str, Any]:
                 progress(f"plan[{db}]:   {done} contacts planned, {time.perf_counter() - started:.1f} s")
 
         full = app.planner().run(NOW, report)
+        workers = worker_count(full.composed)
         full_s = time.perf_counter() - started
         progress(f"plan[{db}]: hourly re-plan")
         app.clock = FixedClock(NOW + timedelta(hours=1))
@@ -139,7 +142,8 @@ def run(db: str, contacts: int) -> dict[str, Any]:
             "by_status": full.by_status, "replan_s": round(replan_s, 2), "replan_checked": again.contacts,
             "replanned": again.planned, "peak_mb": round(plan_peak, 1), "peak_mb_windowed": windowed,
             "rss_at_plan_start_mb": round(rss_at_start, 1),
-            "process_peak_mb": round(peak_rss_mb(), 1)}  # fmt: skip
+            "process_peak_mb": round(peak_rss_mb(), 1), "compose_workers": workers,
+            "worker_peak_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1)}  # fmt: skip
 
 
 if __name__ == "__main__":
@@ -161,4 +165,8 @@ if __name__ == "__main__":
         f"{'' if r['peak_mb_windowed'] else ' (whole process: no peak reset here)'} "
         f"(resident at its start: {r['rss_at_plan_start_mb']:.1f} MB), "
         f"{r['process_peak_mb']:.1f} MB with generating the contacts",
+        f"  composing         {r['compose_workers']} worker process(es)" + (
+            f", each at most {r['worker_peak_mb']:.1f} MB: all together at most "
+            f"{r['peak_mb'] + r['compose_workers'] * r['worker_peak_mb']:.1f} MB" if r['compose_workers'] > 1 else
+            " (in the planning process)"),
     ])  # fmt: skip

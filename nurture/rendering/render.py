@@ -69,6 +69,10 @@ class TemplateRenderer:
         self.html_env = make_environment(self.templates_dir, html=True)
         self._listings: dict[Path, tuple[int, list[str]]] = {}
 
+    def __reduce__(self) -> tuple[type[TemplateRenderer], tuple[Path]]:
+        # The sandboxes hold compiled code and cannot be pickled: a worker process builds its own.
+        return (TemplateRenderer, (self.templates_dir,))
+
     def _folder(self, language: str, occasion: str) -> Path:
         for part in (language, occasion):
             if not _NAME.match(part):

@@ -11,7 +11,9 @@ re-rendering of messages that were never written. Composing decides the status a
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -23,11 +25,13 @@ from nurture.adapters.db.contact_store import to_view
 from nurture.adapters.db.tables import Contact, Event, Message, MessageLog
 from nurture.domain.content import ContentItem
 from nurture.usecases.compose import Composed, Composer
+from nurture.usecases.compose_workers import ComposeJob, Composing, worker_count
 from nurture.usecases.message_context import content_item, event_context
 
 PLANNED = "planned"
 
 _messages = Message.__table__
+_contacts = Contact.__table__
 _AT = _messages.c.send_at.type
 # Read once per run, then composed in batches: a keyset walk ("the next 500 after id N") makes
 # PostgreSQL with stale statistics re-read and sort every remaining planned row for each batch.
@@ -56,60 +60,117 @@ class ComposeSummary:
 
 
 @dataclass
+class _Batch:
+    """Planned messages read for composing, with what their words are made of."""
+
+    rows: list[Any]
+    contacts: dict[int, Any]  # contact rows as read: a contact changed since gets composed again
+    events: dict[int, Event]
+    jobs: list[ComposeJob]  # one per row whose contact exists, in row order
+    composed_rows: list[Any]
+
+
+@dataclass
 class PlannedComposer:
     factory: sessionmaker[Session]
     composer: Composer
     library: Sequence[ContentItem]
     batch_size: int = 500
+    workers: int | None = None  # None: worker processes for large runs (see compose_workers)
 
     def run(
         self, now: datetime, until: datetime, progress: Callable[[int], None] | None = None
     ) -> ComposeSummary:
-        """Compose every planned message due by `until`, in batches of one transaction each."""
+        """Compose every planned message due by `until`, in batches of one transaction each.
+
+        Batches are read ahead and composed (in worker processes for a large run) while the
+        batch before them is recorded; a message that stopped being `planned` in the
+        meantime is left alone, one whose contact changed is composed again from the new data.
+        """
         summary = ComposeSummary()
         with self.factory() as session:
             due = list(session.scalars(_DUE_PLANNED, {"w_until": until}))
-        for start in range(0, len(due), self.batch_size):
-            with self.factory() as session, session.begin():
-                self._compose_batch(session, due[start : start + self.batch_size], now, summary)
-            if progress is not None:
-                progress(summary.composed)
+        if not due:
+            return summary
+        with Composing(self.composer, worker_count(len(due), self.workers)) as where:
+            # Read ahead: every worker has a batch while this process records the oldest one.
+            waiting: deque[tuple[_Batch, Future[list[Composed]]]] = deque()
+            for start in range(0, len(due), self.batch_size):
+                with self.factory() as session:
+                    batch = self._read(session, due[start : start + self.batch_size], lock=False)
+                waiting.append((batch, where.submit(batch.jobs)))
+                while len(waiting) > where.workers:
+                    self._record(where, *waiting.popleft(), now, summary, progress)
+            while waiting:
+                self._record(where, *waiting.popleft(), now, summary, progress)
         return summary
 
     def one(self, session: Session, message_id: int, now: datetime) -> bool:
         """Compose one planned message now (someone opened or approves it); False when it is not planned."""
         summary = ComposeSummary()
-        self._compose_batch(session, [message_id], now, summary)
+        batch = self._read(session, [message_id], lock=True)
+        self._write(session, batch, [self._compose_job(job) for job in batch.jobs], now, summary)
         return summary.composed > 0
 
-    def _compose_batch(
-        self, session: Session, ids: list[int], now: datetime, summary: ComposeSummary
+    def _record(
+        self,
+        where: Composing,
+        batch: _Batch,
+        future: Future[list[Composed]],
+        now: datetime,
+        summary: ComposeSummary,
+        progress: Callable[[int], None] | None,
     ) -> None:
-        # Locked while composed: a message someone opens while the planner writes it is written
-        # (and logged) once; on PostgreSQL the other side skips it, SQLite serialises writers anyway.
-        query = select(*_messages.c).where(_messages.c.id.in_(ids), _messages.c.status == PLANNED)
-        rows = list(session.execute(query.with_for_update(skip_locked=True)))
-        if not rows:
-            return
-        contacts = {
-            c.id: to_view(c)
-            for c in session.execute(
-                select(*Contact.__table__.c).where(Contact.__table__.c.id.in_({r.contact_id for r in rows}))
-            )
-        }
+        results = where.result(future, batch.jobs)
+        with self.factory() as session, session.begin():
+            self._write(session, batch, results, now, summary)
+        if progress is not None:
+            progress(summary.composed)
+
+    def _read(self, session: Session, ids: list[int], *, lock: bool) -> _Batch:
+        # By id alone, the status checked here: with `status` in the query, PostgreSQL with the
+        # statistics of before a large plan run walks every planned row for each batch.
+        query = select(*_messages.c).where(_messages.c.id.in_(ids))
+        if lock:
+            query = query.with_for_update(skip_locked=True)
+        rows = [r for r in session.execute(query) if r.status == PLANNED]
+        contacts = self._contact_rows(session, {r.contact_id for r in rows})
         event_ids = {r.event_id for r in rows if r.event_id is not None}
         events = (
             {e.id: e for e in session.scalars(select(Event).where(Event.id.in_(event_ids)))}
             if event_ids
             else {}
         )
+        views = {cid: to_view(c) for cid, c in contacts.items()}
+        kept = [r for r in rows if r.contact_id in views]
+        jobs = [self._job(views[r.contact_id], r, events.get(r.event_id)) for r in kept]
+        return _Batch(rows, contacts, events, jobs, kept)
+
+    def _contact_rows(self, session: Session, ids: set[int]) -> dict[int, Any]:
+        if not ids:
+            return {}
+        return {c.id: c for c in session.execute(select(*_contacts.c).where(_contacts.c.id.in_(ids)))}
+
+    def _write(
+        self, session: Session, batch: _Batch, results: list[Composed], now: datetime, summary: ComposeSummary
+    ) -> None:
+        # Locked while recorded: a message someone opens meanwhile is written (and logged) once;
+        # on PostgreSQL the other side skips it, SQLite serialises writers anyway.
+        ids = [r.id for r in batch.composed_rows]
+        if not ids:
+            return
+        locked = select(_messages.c.id, _messages.c.status).where(_messages.c.id.in_(ids))
+        still = {i for i, status in session.execute(locked.with_for_update(skip_locked=True)) if status == PLANNED}
+        current = self._contact_rows(session, {r.contact_id for r in batch.composed_rows if r.id in still})
         writes: list[dict[str, Any]] = []
         logs: list[dict[str, Any]] = []
-        for row in rows:
-            view = contacts.get(row.contact_id)
-            if view is None:
+        for row, composed in zip(batch.composed_rows, results, strict=True):
+            if row.id not in still or row.contact_id not in current:
                 continue
-            composed = self._compose(view, row, events.get(row.event_id))
+            if current[row.contact_id] != batch.contacts[row.contact_id]:
+                # Edited while its words were written: write them again from what the contact is now.
+                view = to_view(current[row.contact_id])
+                composed = self._compose_job(self._job(view, row, batch.events.get(row.event_id)))
             writes.append({"w_id": row.id, "v_status": composed.status, "v_reason": composed.reason,
                            "v_subject": composed.subject, "v_text": composed.text, "v_html": composed.html,
                            "v_template": composed.template, "v_at": now})  # fmt: skip
@@ -122,10 +183,13 @@ class PlannedComposer:
             session.execute(_WRITE, writes)
             session.execute(insert(MessageLog.__table__), logs)
 
-    def _compose(self, view: Any, row: Any, event: Event | None) -> Composed:
+    def _job(self, view: Any, row: Any, event: Event | None) -> ComposeJob:
         if event is not None:
             ctx = event_context(view, row.occasion, row.occasion_date, event.kind, event.date, event.details)
         else:
             ctx = event_context(view, row.occasion, row.occasion_date)
-        return self.composer.compose(view, row.occasion, row.occasion_date, ctx,
-                                     content_item(self.library, row.content_id), row.note)  # fmt: skip
+        return ComposeJob(view, row.occasion, row.occasion_date, ctx, content_item(self.library, row.content_id),
+                          row.note)  # fmt: skip
+
+    def _compose_job(self, job: ComposeJob) -> Composed:
+        return self.composer.compose(*job)
