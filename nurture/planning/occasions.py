@@ -34,9 +34,24 @@ def reconnect_key(contact_id: int, day: date) -> str:
 def occurs_on(month: int, day_of_month: int, day: date) -> bool:
     """Whether a yearly occasion on (month, day) falls on `day`; 29 February is kept on 28 February in
     years without one."""
-    if (day.month, day.day) == (month, day_of_month):
-        return True
-    return (month, day_of_month) == (2, 29) and (day.month, day.day) == (2, 28) and not calendar.isleap(day.year)
+    return day in yearly_days(month, day_of_month, day, day)
+
+
+def yearly_days(month: int, day_of_month: int, first: date, last: date) -> list[date]:
+    """The days from first to last on which a yearly occasion on (month, day) falls (29 February: 28
+    February in years without one); none for a day no calendar has, such as 31 April."""
+    days: list[date] = []
+    for year in range(first.year, last.year + 1):
+        if (month, day_of_month) == (2, 29) and not calendar.isleap(year):
+            day = date(year, 2, 28)
+        else:
+            try:
+                day = date(year, month, day_of_month)
+            except ValueError:
+                return []
+        if first <= day <= last:
+            days.append(day)
+    return days
 
 
 def days_between(first: date, last: date) -> Iterator[date]:
@@ -60,11 +75,14 @@ def greetings(contact: PlanContact, events: list[PlanEvent], first: date, last: 
     found: dict[tuple[str, date], Greeting] = {}
     birthday = parse_month_day(contact.birthday)
     started = contact.started_on
-    for day in days_between(first, last):
-        if birthday is not None and occurs_on(*birthday, day):
+    # Straight to the occasion's date in each year of the window, not day by day through it.
+    if birthday is not None:
+        for day in yearly_days(*birthday, first, last):
             found[("birthday", day)] = Greeting("birthday", day)
-        if started is not None and day.year > started.year and occurs_on(started.month, started.day, day):
-            found[("work_anniversary", day)] = Greeting("work_anniversary", day)
+    if started is not None:
+        for day in yearly_days(started.month, started.day, first, last):
+            if day.year > started.year:
+                found[("work_anniversary", day)] = Greeting("work_anniversary", day)
     for ev in events:
         if ev.kind == "work_anniversary" and first <= ev.date <= last:
             found[("work_anniversary", ev.date)] = Greeting("work_anniversary", ev.date, ev.id)
