@@ -25,7 +25,7 @@ from nurture.adapters.db.contact_store import to_view
 from nurture.adapters.db.tables import Contact, Event, Message, MessageLog
 from nurture.domain.content import ContentItem
 from nurture.usecases.compose import Composed, Composer
-from nurture.usecases.compose_workers import ComposeJob, Composing, worker_count
+from nurture.usecases.compose_workers import ComposeJob, Composing
 from nurture.usecases.message_context import content_item, event_context
 
 PLANNED = "planned"
@@ -81,29 +81,14 @@ class PlannedComposer:
     def run(
         self, now: datetime, until: datetime, progress: Callable[[int], None] | None = None
     ) -> ComposeSummary:
-        """Compose every planned message due by `until`, in batches of one transaction each.
+        """Compose every planned message due by `until`, in batches of one transaction each."""
+        with self.stream(now, progress) as stream:
+            stream.add_due(until)
+        return stream.summary
 
-        Batches are read ahead and composed (in worker processes for a large run) while the
-        batch before them is recorded; a message that stopped being `planned` in the
-        meantime is left alone, one whose contact changed is composed again from the new data.
-        """
-        summary = ComposeSummary()
-        with self.factory() as session:
-            due = list(session.scalars(_DUE_PLANNED, {"w_until": until}))
-        if not due:
-            return summary
-        with Composing(self.composer, worker_count(len(due), self.workers)) as where:
-            # Read ahead: every worker has a batch while this process records the oldest one.
-            waiting: deque[tuple[_Batch, Future[list[Composed]]]] = deque()
-            for start in range(0, len(due), self.batch_size):
-                with self.factory() as session:
-                    batch = self._read(session, due[start : start + self.batch_size], lock=False)
-                waiting.append((batch, where.submit(batch.jobs)))
-                while len(waiting) > where.workers:
-                    self._record(where, *waiting.popleft(), now, summary, progress)
-            while waiting:
-                self._record(where, *waiting.popleft(), now, summary, progress)
-        return summary
+    def stream(self, now: datetime, progress: Callable[[int], None] | None = None) -> ComposeStream:
+        """A composing session that messages can be added to while it runs (see ComposeStream)."""
+        return ComposeStream(self, Composing(self.composer, self.workers), now, progress)
 
     def one(self, session: Session, message_id: int, now: datetime) -> bool:
         """Compose one planned message now (someone opened or approves it); False when it is not planned."""
@@ -111,21 +96,6 @@ class PlannedComposer:
         batch = self._read(session, [message_id], lock=True)
         self._write(session, batch, [self._compose_job(job) for job in batch.jobs], now, summary)
         return summary.composed > 0
-
-    def _record(
-        self,
-        where: Composing,
-        batch: _Batch,
-        future: Future[list[Composed]],
-        now: datetime,
-        summary: ComposeSummary,
-        progress: Callable[[int], None] | None,
-    ) -> None:
-        results = where.result(future, batch.jobs)
-        with self.factory() as session, session.begin():
-            self._write(session, batch, results, now, summary)
-        if progress is not None:
-            progress(summary.composed)
 
     def _read(self, session: Session, ids: list[int], *, lock: bool) -> _Batch:
         # By id alone, the status checked here: with `status` in the query, PostgreSQL with the
@@ -193,3 +163,62 @@ class PlannedComposer:
 
     def _compose_job(self, job: ComposeJob) -> Composed:
         return self.composer.compose(*job)
+
+
+class ComposeStream:
+    """Planned messages handed in by id, read in batches, composed ahead, recorded in order.
+
+    Batches are read and composed (in worker processes for a large run) while the batch
+    before them is recorded; a message that stopped being `planned` in the meantime is left
+    alone, one whose contact changed is composed again from the new data. A planning run adds
+    the messages it has just decided while it goes on deciding, so the workers write while
+    the planning process plans.
+    """
+
+    def __init__(
+        self, owner: PlannedComposer, where: Composing, now: datetime, progress: Callable[[int], None] | None
+    ) -> None:
+        self.owner, self.where, self.now, self.progress = owner, where, now, progress
+        self.summary = ComposeSummary()
+        self._seen: set[int] = set()
+        self._waiting: deque[tuple[_Batch, Future[list[Composed]]]] = deque()
+
+    def __enter__(self) -> ComposeStream:
+        self.where.__enter__()
+        return self
+
+    def __exit__(self, kind: object, *rest: object) -> None:
+        try:
+            if kind is None:
+                while self._waiting:
+                    self._record_oldest()
+        finally:
+            self.where.__exit__(kind, *rest)
+
+    def add(self, ids: Sequence[int]) -> None:
+        """Compose these planned messages (ids already added are skipped)."""
+        fresh = [i for i in ids if i not in self._seen]
+        self._seen.update(fresh)
+        size = self.owner.batch_size
+        for start in range(0, len(fresh), size):
+            with self.owner.factory() as session:
+                batch = self.owner._read(session, fresh[start : start + size], lock=False)
+            self._waiting.append((batch, self.where.submit(batch.jobs)))
+            # Read ahead: every worker has a batch while this process records the oldest one.
+            while len(self._waiting) > self.where.workers:
+                self._record_oldest()
+
+    def add_due(self, until: datetime) -> None:
+        """Compose every planned message due by `until`."""
+        with self.owner.factory() as session:
+            due = list(session.scalars(_DUE_PLANNED, {"w_until": until}))
+        self.where.expect(len(due))
+        self.add(due)
+
+    def _record_oldest(self) -> None:
+        batch, future = self._waiting.popleft()
+        results = self.where.result(future, batch.jobs)
+        with self.owner.factory() as session, session.begin():
+            self.owner._write(session, batch, results, self.now, self.summary)
+        if self.progress is not None:
+            self.progress(self.summary.composed)

@@ -74,27 +74,28 @@ def worker_count(messages: int, workers: int | None = None) -> int:
 
 
 class Composing:
-    """Where the words get written: worker processes, or this process for one worker.
+    """Where the words get written: worker processes, or this process.
 
-    Should a worker die or the pool not start (a container without /dev/shm, say), the rest
-    is composed in this process: slower, nothing lost.
+    With `workers` None the first `POOL_FROM` messages are composed here and the workers start
+    only once a run has proved that large (a planning run does not know its size in advance);
+    a number fixes the workers from the start. Should a worker die or the pool not start (a
+    container without /dev/shm, say), the rest is composed in this process: slower, nothing lost.
     """
 
-    def __init__(self, composer: Composer, workers: int) -> None:
+    def __init__(self, composer: Composer, workers: int | None = None) -> None:
         self.composer = composer
-        self.workers = workers
+        self._wanted = workers
+        self._submitted = 0
+        self._failed = False
         self._pool: ProcessPoolExecutor | None = None
-        if workers > 1:
-            try:
-                # Spawned, not forked: a forked child would inherit the database connections.
-                self._pool = ProcessPoolExecutor(
-                    max_workers=workers,
-                    mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_start,
-                    initargs=(composer,),
-                )
-            except OSError as exc:
-                self._give_up(exc)
+        self._pool_size = 1
+        if workers is not None and workers > 1:
+            self._start_pool(workers)
+
+    @property
+    def workers(self) -> int:
+        """Processes composing now (1: this one)."""
+        return self._pool_size if self._pool is not None else 1
 
     def __enter__(self) -> Composing:
         return self
@@ -103,8 +104,17 @@ class Composing:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
 
+    def expect(self, messages: int) -> None:
+        """`messages` more are coming: start the workers now if that makes the run large."""
+        if self._pool is None and self._wanted is None and not self._failed:
+            workers = worker_count(self._submitted + messages)
+            if workers > 1:
+                self._start_pool(workers)
+
     def submit(self, jobs: Sequence[ComposeJob]) -> Future[list[Composed]]:
         """Start composing `jobs`; `result` gives one Composed per job, in order."""
+        self.expect(len(jobs))
+        self._submitted += len(jobs)
         if self._pool is not None:
             try:
                 return self._pool.submit(_compose_all, list(jobs))
@@ -124,9 +134,22 @@ class Composing:
             self._give_up(exc)
             return _compose_all(jobs, self.composer)
 
+    def _start_pool(self, workers: int) -> None:
+        try:
+            # Spawned, not forked: a forked child would inherit the database connections.
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start,
+                initargs=(self.composer,),
+            )
+            self._pool_size = workers
+        except OSError as exc:
+            self._give_up(exc)
+
     def _give_up(self, exc: BaseException) -> None:
         _log.warning("worker processes failed (%s); composing in this process", exc or type(exc).__name__)
         if self._pool is not None:
             self._pool.shutdown(wait=False, cancel_futures=True)
         self._pool = None
-        self.workers = 1
+        self._failed = True

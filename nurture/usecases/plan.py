@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from nurture.adapters.db.contact_store import to_view
 from nurture.adapters.db.message_store import MessageStore, insert_ignore
 from nurture.adapters.db.plan_marks import last_mark, newest_event_id, plan_fingerprint, save_mark
-from nurture.adapters.db.tables import Contact, Event, PlanMark, Relation
+from nurture.adapters.db.tables import Contact, Event, Message, PlanMark, Relation
 from nurture.domain.birthdays import birthday_date
 from nurture.domain.contacts import ContactView
 from nurture.domain.content import ContentItem
@@ -38,7 +38,7 @@ from nurture.planning.inputs import PlanContact, PlanEvent, PlannedMessage, Plan
 from nurture.planning.next_due import next_content_due
 from nurture.planning.planner import plan_contact
 from nurture.usecases.compose import Composer
-from nurture.usecases.compose_planned import PLANNED, PlannedComposer
+from nurture.usecases.compose_planned import PLANNED, ComposeSummary, PlannedComposer
 
 EVENT_LOOKBACK = timedelta(days=30)
 # How often a run looks at every due contact again, whatever the plan mark says: content drops
@@ -194,6 +194,7 @@ class Planner:
     rules: PlanningRules
     compose_ahead: timedelta = timedelta(days=3)
     batch_size: int = 500
+    compose_workers: int | None = None  # None: worker processes once a run is large (see compose_workers)
 
     def run(
         self,
@@ -201,7 +202,7 @@ class Planner:
         progress: Callable[[int], None] | None = None,
         composing: Callable[[int], None] | None = None,
     ) -> PlanSummary:
-        """Decide for every due contact, then compose the planned messages due within `compose_ahead`."""
+        """Decide for every due contact and compose the planned messages due within `compose_ahead`."""
         started = time.perf_counter()
         summary = PlanSummary()
         fingerprint = plan_fingerprint(self.rules, self.library)
@@ -210,20 +211,25 @@ class Planner:
             max_event_id = newest_event_id(session)
         sweep = mark is None or now < mark.planned_at or now - mark.swept_at >= SWEEP_EVERY
         summary.sweep = sweep
-        for batch in self._batches(now, None if sweep else mark):
-            self._plan_batch(batch, now, summary)
-            if progress is not None:
-                progress(summary.contacts)
-        with self.factory() as session, session.begin():
-            swept_at = mark.swept_at if mark is not None and not sweep else now
-            save_mark(session, fingerprint, now, now + self.rules.horizon, swept_at, max_event_id)
-        self._compose(now, summary, composing)
+        until = now + self.compose_ahead
+        planned = PlannedComposer(self.factory, self.composer, self.library, self.batch_size, self.compose_workers)
+        # Messages due soon are written while the next contacts are decided (in worker
+        # processes once the run is large); then the ones earlier runs planned that came near.
+        with planned.stream(now, composing) as stream:
+            for batch in self._batches(now, None if sweep else mark):
+                stream.add(self._plan_batch(batch, now, summary, until))
+                if progress is not None:
+                    progress(summary.contacts)
+            with self.factory() as session, session.begin():
+                swept_at = mark.swept_at if mark is not None and not sweep else now
+                save_mark(session, fingerprint, now, now + self.rules.horizon, swept_at, max_event_id)
+            stream.add_due(until)
+        self._count_composed(stream.summary, summary)
         summary.seconds = time.perf_counter() - started
         return summary
 
-    def _compose(self, now: datetime, summary: PlanSummary, progress: Callable[[int], None] | None) -> None:
-        composer = PlannedComposer(self.factory, self.composer, self.library, self.batch_size)
-        done = composer.run(now, now + self.compose_ahead, progress)
+    @staticmethod
+    def _count_composed(done: ComposeSummary, summary: PlanSummary) -> None:
         summary.composed = done.composed
         for status, n in done.fresh.items():
             # Fresh ones of an earlier run at the same `now` are not new in this one.
@@ -242,7 +248,8 @@ class Planner:
             yield ids
             after = ids[-1]
 
-    def _plan_batch(self, ids: list[int], now: datetime, summary: PlanSummary) -> None:
+    def _plan_batch(self, ids: list[int], now: datetime, summary: PlanSummary, until: datetime) -> list[int]:
+        """Decide for these contacts and store the decisions; returns the new ones due by `until`."""
         with self.factory() as session, session.begin():
             # Plain rows, not ORM objects: planning reads them and writes back one column.
             rows = list(session.execute(select(*Contact.__table__.c).where(Contact.id.in_(ids))))
@@ -281,6 +288,11 @@ class Planner:
             summary.planned += added
             if added:
                 summary.by_status[PLANNED] = summary.by_status.get(PLANNED, 0) + added
+            near = [r["key"] for r in new_rows if r["send_at"] <= until]
+            if not (added and near):
+                return []
+            # By key alone: a key planned before is composed by whoever composes it (the stream skips the rest).
+            return list(session.scalars(select(Message.id).where(Message.key.in_(near))))
 
     def _events(self, session: Session, ids: list[int], now: datetime) -> dict[int, list[PlanEvent]]:
         found: dict[int, list[PlanEvent]] = {}

@@ -52,10 +52,14 @@ def plan(horizon: str | None) -> None:
     app = load_app(need_library=True)
     started = app.now()
     progress = Progress("planning")
+    done = {"contacts": 0, "written": 0}  # messages due soon are written while the next contacts are decided
+
+    def show(what: str, n: int) -> None:
+        done[what] = n
+        progress.update(done["contacts"], f"contacts, {done['written']} message(s) written")
+
     summary = app.planner(_duration(horizon)).run(
-        started,
-        lambda n: progress.update(n, "contacts"),
-        lambda n: progress.update(n, "messages written (due within [schedule] compose_ahead)"),
+        started, lambda n: show("contacts", n), lambda n: show("written", n)
     )  # type: ignore[arg-type]
     progress.done()
     record_run(app.factory, "plan", worker_name(), started, app.now(), summary.as_dict())

@@ -86,6 +86,22 @@ def test_worker_processes_write_the_same_words_as_this_process(db_url, tmp_path)
     assert logged == done_here
 
 
+def test_a_plan_run_writes_with_workers_while_it_decides_the_same_words_as_without(db_url, tmp_path):
+    alone = make_app(db_url)
+    populate(alone, 30)
+    by_itself = replace(alone.planner(), compose_workers=1, batch_size=4).run(NOW)
+
+    shared = make_app(f"sqlite:///{tmp_path / 'workers.db'}")
+    populate(shared, 30)
+    with_workers = replace(shared.planner(), compose_workers=2, batch_size=4).run(NOW)
+    assert with_workers.as_dict() | {"seconds": 0} == by_itself.as_dict() | {"seconds": 0}
+    assert with_workers.composed >= 30 and with_workers.by_status.get("pending", 0) >= 30
+    assert words(shared) == words(alone)
+    with shared.factory() as session:
+        logs = session.scalars(select(MessageLog.message_id).where(MessageLog.note == "composed")).all()
+    assert len(logs) == len(set(logs)) == with_workers.composed  # each written once
+
+
 class DiesInWorker(Composer):
     """Kills the worker process it runs in, as an out-of-memory kill would."""
 
