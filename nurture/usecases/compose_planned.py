@@ -180,7 +180,6 @@ class ComposeStream:
     ) -> None:
         self.owner, self.where, self.now, self.progress = owner, where, now, progress
         self.summary = ComposeSummary()
-        self._seen: set[int] = set()
         self._waiting: deque[tuple[_Batch, Future[list[Composed]]]] = deque()
 
     def __enter__(self) -> ComposeStream:
@@ -196,13 +195,11 @@ class ComposeStream:
             self.where.__exit__(kind, *rest)
 
     def add(self, ids: Sequence[int]) -> None:
-        """Compose these planned messages (ids already added are skipped)."""
-        fresh = [i for i in ids if i not in self._seen]
-        self._seen.update(fresh)
+        """Compose these planned messages (one no longer `planned` when its batch is read is skipped)."""
         size = self.owner.batch_size
-        for start in range(0, len(fresh), size):
+        for start in range(0, len(ids), size):
             with self.owner.factory() as session:
-                batch = self.owner._read(session, fresh[start : start + size], lock=False)
+                batch = self.owner._read(session, list(ids[start : start + size]), lock=False)
             self._waiting.append((batch, self.where.submit(batch.jobs)))
             # Read ahead: every worker has a batch while this process records the oldest one.
             while len(self._waiting) > self.where.workers:
@@ -210,6 +207,9 @@ class ComposeStream:
 
     def add_due(self, until: datetime) -> None:
         """Compose every planned message due by `until`."""
+        # Batches in flight recorded first: what they hold is no longer `planned`, so it is not read again.
+        while self._waiting:
+            self._record_oldest()
         with self.owner.factory() as session:
             due = list(session.scalars(_DUE_PLANNED, {"w_until": until}))
         self.where.expect(len(due))

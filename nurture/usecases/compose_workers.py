@@ -76,9 +76,9 @@ def worker_count(messages: int, workers: int | None = None) -> int:
 class Composing:
     """Where the words get written: worker processes, or this process.
 
-    With `workers` None the first `POOL_FROM` messages are composed here and the workers start
-    only once a run has proved that large (a planning run does not know its size in advance);
-    a number fixes the workers from the start. Should a worker die or the pool not start (a
+    The workers start with the first messages that make the run large (see `worker_count`; a
+    planning run does not know its size in advance, so with `workers` None the first
+    `POOL_FROM` messages are composed here); a number fixes how many. Should a worker die or the pool not start (a
     container without /dev/shm, say), the rest is composed in this process: slower, nothing lost.
     """
 
@@ -89,8 +89,6 @@ class Composing:
         self._failed = False
         self._pool: ProcessPoolExecutor | None = None
         self._pool_size = 1
-        if workers is not None and workers > 1:
-            self._start_pool(workers)
 
     @property
     def workers(self) -> int:
@@ -106,8 +104,8 @@ class Composing:
 
     def expect(self, messages: int) -> None:
         """`messages` more are coming: start the workers now if that makes the run large."""
-        if self._pool is None and self._wanted is None and not self._failed:
-            workers = worker_count(self._submitted + messages)
+        if self._pool is None and not self._failed:
+            workers = worker_count(self._submitted + messages, self._wanted)
             if workers > 1:
                 self._start_pool(workers)
 
