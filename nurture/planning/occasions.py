@@ -31,12 +31,6 @@ def reconnect_key(contact_id: int, day: date) -> str:
     return f"{contact_id}:reconnect:{day.isoformat()}"
 
 
-def occurs_on(month: int, day_of_month: int, day: date) -> bool:
-    """Whether a yearly occasion on (month, day) falls on `day`; 29 February is kept on 28 February in
-    years without one."""
-    return day in yearly_days(month, day_of_month, day, day)
-
-
 def yearly_days(month: int, day_of_month: int, first: date, last: date) -> list[date]:
     """The days from first to last on which a yearly occasion on (month, day) falls (29 February: 28
     February in years without one); none for a day no calendar has, such as 31 April."""
