@@ -1,4 +1,7 @@
-"""Delivery speed on two local sinks: one that answers at once, one that waits 20 ms per reply.
+"""Delivery speed on two local sinks: one that answers at once, one that waits 20 ms before every reply.
+
+Each sink is a process of its own (bench/sink.py), as the relay is another machine: the
+senders measured here never share its CPU or interpreter lock.
 
 For each sink: `nurture send` (the dispatcher: claim, re-check, build, send, record) on
 approved messages, a bare aiosmtplib loop with the same number of reused connections (the
@@ -12,66 +15,56 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import shutil
-import socket
 import subprocess
 import sys
-import threading
 import time
 from datetime import UTC, datetime
+from pathlib import Path
 
-from aiosmtpd.controller import Controller
 from common import drop_postgres, emit, fresh_postgres, make_app, postgres_base, progress, scratch_dir
 
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 class Sink:
-    """Counts what it receives; `delay` seconds before every reply, as a remote relay takes."""
+    """The sink process (bench/sink.py): a relay on its own CPU, as a real one is on its own machine."""
 
     def __init__(self, delay: float) -> None:
         self.delay = delay
-        self.count = 0
-        self.lock = threading.Lock()
+        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("sink.py")), "--delay", str(delay)],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)  # fmt: skip
+        assert self.proc.stdout is not None
+        ready = self.proc.stdout.readline().split()
+        if ready[:1] != ["ready"]:
+            self.proc.kill()
+            raise RuntimeError(f"the sink did not start: {ready}")
+        self.port = int(ready[1])
 
-    async def _wait(self) -> None:
-        if self.delay:
-            await asyncio.sleep(self.delay)
+    def _ask(self, command: str) -> str:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(command + "\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline()
 
-    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
-        await self._wait()
-        session.host_name = hostname
-        return responses
+    def reset(self) -> None:
+        self._ask("reset")
 
-    async def handle_MAIL(self, server, session, envelope, address, options):  # noqa: N802
-        await self._wait()
-        envelope.mail_from = address
-        return "250 OK"
+    @property
+    def count(self) -> int:
+        return int(json.loads(self._ask("stats"))["count"])
 
-    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
-        await self._wait()
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802
-        await self._wait()
-        with self.lock:
-            self.count += 1
-        return "250 queued"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    def stop(self) -> None:
+        try:
+            self._ask("quit")
+            self.proc.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            self.proc.kill()
 
 
-def start_sink(delay: float) -> tuple[Sink, Controller, int]:
-    sink = Sink(delay)
-    port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    return sink, controller, port
+def start_sink(delay: float) -> Sink:
+    return Sink(delay)
 
 
 def seed_approved(app, n: int) -> None:
@@ -114,27 +107,37 @@ def nurture_rate(port: int, n: int, concurrency: int, max_per_minute: int = 0, d
     return n / seconds
 
 
-def ceiling_rate(port: int, n: int, concurrency: int) -> float:
-    """The same bytes over `concurrency` reused aiosmtplib connections, nothing else."""
+def nurture_mails(n: int) -> list[tuple[str, list[str], bytes]]:
+    """The envelopes and bytes nurture sends for the seeded messages, built once, for the ceiling."""
+    from nurture.adapters.db.contact_store import to_view
+    from nurture.adapters.db.message_store import MessageStore
+
+    app = make_app("sqlite://", NOW.isoformat())
+    seed_approved(app, n)
+    with app.factory() as session:
+        pairs = MessageStore(session).with_contacts(list(range(1, n + 1)))
+        mails = [app.build_mail(row, to_view(contact)) for row, contact in pairs]
+    app.engine.dispose()
+    return [(m.sender, list(m.recipients), m.data) for m in mails]
+
+
+def ceiling_rate(port: int, mails: list[tuple[str, list[str], bytes]], concurrency: int) -> float:
+    """The same bytes nurture sends, over `concurrency` reused aiosmtplib connections, nothing else."""
     import aiosmtplib
 
-    body = (b"From: a@example.com\r\nTo: b@example.com\r\nSubject: x\r\nMessage-ID: <x@example.com>\r\n\r\n"
-            + b"Dear Mr Tester,\r\n" * 20)  # fmt: skip
-
-    async def worker(count: int) -> None:
+    async def worker(share: list[tuple[str, list[str], bytes]]) -> None:
         client = aiosmtplib.SMTP(hostname="127.0.0.1", port=port, start_tls=False)
         await client.connect()
-        for _ in range(count):
-            await client.sendmail("a@example.com", ["b@example.com"], body)
+        for sender, recipients, data in share:
+            await client.sendmail(sender, recipients, data)
         await client.quit()
 
     async def main() -> None:
-        share = [n // concurrency + (1 if i < n % concurrency else 0) for i in range(concurrency)]
-        await asyncio.gather(*(worker(c) for c in share))
+        await asyncio.gather(*(worker(mails[i::concurrency]) for i in range(concurrency)))
 
     started = time.perf_counter()
     asyncio.run(main())
-    return n / (time.perf_counter() - started)
+    return len(mails) / (time.perf_counter() - started)
 
 
 def mailmerge_rate(port: int, n: int) -> float | None:
@@ -158,19 +161,31 @@ def mailmerge_rate(port: int, n: int) -> float | None:
     return n / (time.perf_counter() - started)
 
 
+def _arrived(sink: Sink, expected: int, who: str) -> None:
+    got = sink.count
+    if got != expected:
+        raise RuntimeError(f"{who}: the sink received {got} messages, not {expected}")
+    sink.reset()
+
+
 def run(messages: int, concurrency: int, mm_messages: int, db: str = "sqlite") -> dict[str, object]:
     results: dict[str, object] = {"messages": messages, "concurrency": concurrency, "db": db}
+    mails = nurture_mails(messages)
     for name, delay in (("instant", 0.0), ("slow_20ms", 0.02)):
-        sink, controller, port = start_sink(delay)
+        sink = start_sink(delay)
         try:
             progress(f"send[{name}]: nurture, {messages} messages")
-            nurture = nurture_rate(port, messages, concurrency, db=db)
+            nurture = nurture_rate(sink.port, messages, concurrency, db=db)
+            _arrived(sink, messages, "nurture")
             progress(f"send[{name}]: bare aiosmtplib ceiling")
-            ceiling = ceiling_rate(port, messages, concurrency)
+            ceiling = ceiling_rate(sink.port, mails, concurrency)
+            _arrived(sink, messages, "ceiling")
             progress(f"send[{name}]: mailmerge, {mm_messages} messages")
-            mm = mailmerge_rate(port, mm_messages)
+            mm = mailmerge_rate(sink.port, mm_messages)
+            if mm is not None:
+                _arrived(sink, mm_messages, "mailmerge")
         finally:
-            controller.stop()
+            sink.stop()
         results[name] = {
             "nurture_msgs_per_s": round(nurture, 1),
             "ceiling_msgs_per_s": round(ceiling, 1),
@@ -179,13 +194,14 @@ def run(messages: int, concurrency: int, mm_messages: int, db: str = "sqlite") -
             "times_mailmerge": round(nurture / mm, 1) if mm else None,
         }
     progress("send: max_per_minute cap")
-    sink, controller, port = start_sink(0.0)
+    sink = start_sink(0.0)
     try:
         cap = 1200
         count = 200
-        rate = nurture_rate(port, count, concurrency, max_per_minute=cap, db=db) * 60
+        rate = nurture_rate(sink.port, count, concurrency, max_per_minute=cap, db=db) * 60
+        _arrived(sink, count, "nurture under a cap")
     finally:
-        controller.stop()
+        sink.stop()
     results["rate_cap"] = {"max_per_minute": cap, "measured_per_minute": round(rate, 1),
                            "deviation": round(rate / cap - 1, 4)}  # fmt: skip
     return results
