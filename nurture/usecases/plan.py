@@ -17,7 +17,7 @@ words in the same run (see `nurture.usecases.compose_planned`), the rest in a la
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as day_time
@@ -26,12 +26,10 @@ from typing import Any
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from nurture.adapters.db.contact_store import to_view
 from nurture.adapters.db.message_store import MessageStore, insert_ignore
 from nurture.adapters.db.plan_marks import last_mark, newest_event_id, plan_fingerprint, save_mark
 from nurture.adapters.db.tables import Contact, Event, Message, PlanMark, Relation
 from nurture.domain.birthdays import birthday_date
-from nurture.domain.contacts import ContactView
 from nurture.domain.content import ContentItem
 from nurture.domain.vocabulary import MAILABLE_CONSENTS
 from nurture.planning.inputs import PlanContact, PlanEvent, PlannedMessage, PlanningRules
@@ -139,25 +137,35 @@ def due_condition(now: datetime, rules: PlanningRules, mark: PlanMark | None) ->
     return or_(*conditions)
 
 
-def due_contact_ids(
+# What planning reads of a contact: fewer columns, less to convert per row.
+_PLAN_COLUMNS = tuple(
+    Contact.__table__.c[name]
+    for name in ("id", "tier", "timezone", "country", "language", "topics", "birthday", "started_on",
+                 "created_at", "last_touch_at", "organisation_id", "next_due_at")
+)  # fmt: skip
+
+
+def due_contacts(
     session: Session, now: datetime, rules: PlanningRules, after: int, limit: int, mark: PlanMark | None
-) -> list[int]:
-    query = mailable(select(Contact.id)).where(Contact.id > after, due_condition(now, rules, mark))
-    return list(session.scalars(query.order_by(Contact.id).limit(limit)))
+) -> list[Any]:
+    """The next due contacts after id `after`, with the columns planning looks at."""
+    query = mailable(select(*_PLAN_COLUMNS)).where(Contact.id > after, due_condition(now, rules, mark))
+    return list(session.execute(query.order_by(Contact.id).limit(limit)))
 
 
-def plan_input(view: ContactView, degree: int) -> PlanContact:
+def plan_input(row: Any, degree: int) -> PlanContact:
+    """A contact row (with the columns of `_PLAN_COLUMNS`) as planning's input."""
     return PlanContact(
-        id=view.id,
-        tier=view.tier,
-        timezone=view.timezone,
-        country=view.country,
-        language=view.language,
-        topics=view.topics,
-        birthday=birthday_date(view.birthday),
-        started_on=view.started_on,
-        created_at=view.created_at,
-        last_touch_at=view.last_touch_at,
+        id=row.id,
+        tier=row.tier,
+        timezone=row.timezone,
+        country=row.country,
+        language=row.language,
+        topics=tuple(t for t in (row.topics or "").split(";") if t),
+        birthday=birthday_date(row.birthday),
+        started_on=row.started_on,
+        created_at=row.created_at,
+        last_touch_at=row.last_touch_at,
         degree=degree,
     )
 
@@ -216,8 +224,10 @@ class Planner:
         # Messages due soon are written while the next contacts are decided (in worker
         # processes once the run is large); then the ones earlier runs planned that came near.
         with planned.stream(now, composing) as stream:
-            for batch in self._batches(now, None if sweep else mark):
-                stream.add(self._plan_batch(batch, now, summary, until))
+            after: int | None = 0
+            while after is not None:
+                near, after = self._plan_batch(after, now, None if sweep else mark, summary, until)
+                stream.add(near)
                 if progress is not None:
                     progress(summary.contacts)
             with self.factory() as session, session.begin():
@@ -238,21 +248,20 @@ class Planner:
             summary.by_status[status] = summary.by_status.get(status, 0) + n
         summary.by_status = {s: n for s, n in summary.by_status.items() if n}
 
-    def _batches(self, now: datetime, mark: PlanMark | None) -> Iterator[list[int]]:
-        after = 0
-        while True:
-            with self.factory() as session:
-                ids = due_contact_ids(session, now, self.rules, after, self.batch_size, mark)
-            if not ids:
-                return
-            yield ids
-            after = ids[-1]
+    def _plan_batch(
+        self, after: int, now: datetime, mark: PlanMark | None, summary: PlanSummary, until: datetime
+    ) -> tuple[list[int], int | None]:
+        """Decide for the next due contacts after id `after` and store the decisions.
 
-    def _plan_batch(self, ids: list[int], now: datetime, summary: PlanSummary, until: datetime) -> list[int]:
-        """Decide for these contacts and store the decisions; returns the new ones due by `until`."""
+        Returns the new messages due by `until` and the last contact id looked at (None: no
+        contact was left). The contacts are read in the transaction that writes their decisions,
+        so an edit either came before (and is planned from) or after (and marks them again).
+        """
         with self.factory() as session, session.begin():
-            # Plain rows, not ORM objects: planning reads them and writes back one column.
-            rows = list(session.execute(select(*Contact.__table__.c).where(Contact.id.in_(ids))))
+            rows = due_contacts(session, now, self.rules, after, self.batch_size, mark)
+            if not rows:
+                return [], None
+            ids = [row.id for row in rows]
             store = MessageStore(session)
             existing = store.existing_for(ids)
             events = self._events(session, ids, now)
@@ -261,24 +270,24 @@ class Planner:
             sent_to_neigh = store.items_sent_to(all_neigh, now - self.rules.content_gap)
             new_rows: list[dict[str, Any]] = []
             due_changes: list[dict[str, Any]] = []
+            horizon_end = now + self.rules.horizon
             for row in rows:
-                view = to_view(row)
                 items: dict[str, datetime] = {}
                 for other in neigh.get(row.id, ()):
                     for item, at in sent_to_neigh.get(other, {}).items():
                         if item not in items or items[item] < at:
                             items[item] = at
-                contact = plan_input(view, degree.get(row.id, 0))
-                result = plan_contact(
-                    contact, events.get(row.id, []), existing[row.id], self.library, items, now, self.rules
-                )
+                contact = plan_input(row, degree.get(row.id, 0))
+                mine = existing[row.id]
+                result = plan_contact(contact, events.get(row.id, []), mine, self.library, items, now, self.rules)
                 summary.contacts += 1
                 summary.skipped.extend(f"contact {row.id}: {s}" for s in result.skipped)
                 for planned in result.messages:
-                    new_rows.append(self._row(view, planned, now))
-                due = next_content_due(contact, existing[row.id] + [_as_existing(p) for p in result.messages],
-                                       self.rules, now)
-                if result.look_again_at is not None and due is not None and due <= now + self.rules.horizon:
+                    new_rows.append(self._row(row.language, planned, now))
+                if result.messages:
+                    mine = mine + [_as_existing(p) for p in result.messages]
+                due = next_content_due(contact, mine, self.rules, now)
+                if result.look_again_at is not None and due is not None and due <= horizon_end:
                     due = result.look_again_at  # due, but its first free slot is past the horizon: looked at again then
                 if due != row.next_due_at:
                     due_changes.append({"w_id": row.id, "v_due": due})
@@ -290,9 +299,9 @@ class Planner:
                 summary.by_status[PLANNED] = summary.by_status.get(PLANNED, 0) + added
             near = [r["key"] for r in new_rows if r["send_at"] <= until]
             if not (added and near):
-                return []
+                return [], ids[-1]
             # By key alone: a key planned before is composed by whoever composes it (the stream skips the rest).
-            return list(session.scalars(select(Message.id).where(Message.key.in_(near))))
+            return list(session.scalars(select(Message.id).where(Message.key.in_(near)))), ids[-1]
 
     def _events(self, session: Session, ids: list[int], now: datetime) -> dict[int, list[PlanEvent]]:
         found: dict[int, list[PlanEvent]] = {}
@@ -303,11 +312,11 @@ class Planner:
             )
         return found
 
-    def _row(self, view: ContactView, planned: PlannedMessage, now: datetime) -> dict[str, Any]:
+    def _row(self, language: str, planned: PlannedMessage, now: datetime) -> dict[str, Any]:
         """The decision, stored as a `planned` message: its words are written when it comes near."""
         return {
             "key": planned.key,
-            "contact_id": view.id,
+            "contact_id": planned.contact_id,
             "occasion": planned.occasion,
             "occasion_date": planned.occasion_date,
             "event_id": planned.event_id,
@@ -316,7 +325,7 @@ class Planner:
             "reason": None,
             "send_at": planned.send_at,
             "expires_at": planned.expires_at,
-            "language": view.language,
+            "language": language,
             "template": None,
             "subject": "",
             "text": "",
