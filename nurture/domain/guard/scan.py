@@ -9,7 +9,7 @@ The guard fails closed: should a rule ever break, the text gets a finding rather
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -52,17 +52,51 @@ class _Space:
     prose: bool
 
 
+# A URL or address never contains one of these; each lies inside one run of other characters.
+_DELIMITERS = "<>\"'`"
+_TOKEN_REST = re.compile(r"[^\s<>\"'`]*")
+_AT = re.compile("@")
+# Every URL match contains one of these (the scheme, "www." or the dot before the domain ending).
+_URL_HINT = re.compile(
+    r"https?://|ftp://|www\.|\.(?:de|com|net|org|at|ch|eu|io|info|biz|shop|store|uk|us|co)", re.IGNORECASE
+)
+
+
+def _runs_with(text: str, hits: Iterable[int]) -> list[tuple[int, int]]:
+    """The runs of non-delimiter characters that contain one of the positions `hits` (ascending)."""
+    runs: list[tuple[int, int]] = []
+    end = -1
+    for at in hits:
+        if at < end:
+            continue  # inside the run found last
+        start = at
+        while start > 0 and not (text[start - 1].isspace() or text[start - 1] in _DELIMITERS):
+            start -= 1
+        end = _TOKEN_REST.match(text, at).end()
+        runs.append((start, end))
+    return runs
+
+
 def _spans(text: str) -> list[tuple[int, int]]:
+    """URLs and e-mail addresses in `text`.
+
+    Both patterns are searched only in the runs of characters (between whitespace and quotes
+    or angle brackets) that contain an "@" or a hint of a URL: a match cannot cross such a
+    character, so this finds exactly what a search of the whole text finds, without trying
+    the patterns at every position of the prose.
+    """
     spans: list[tuple[int, int]] = []
     if "@" in text:  # every address has one; the search is skipped for texts without
-        for m in _EMAIL.finditer(text):
-            spans.append((m.start(), m.end()))
-    for m in _URL.finditer(text):
-        end = m.end()
-        while end > m.start() and text[end - 1] in _TRAILING_PUNCT:
-            end -= 1
-        if not any(s <= m.start() < e for s, e in spans):
-            spans.append((m.start(), end))
+        for start, stop in _runs_with(text, (m.start() for m in _AT.finditer(text))):
+            for m in _EMAIL.finditer(text, start, stop):
+                spans.append((m.start(), m.end()))
+    for start, stop in _runs_with(text, (m.start() for m in _URL_HINT.finditer(text))):
+        for m in _URL.finditer(text, start, stop):
+            end = m.end()
+            while end > m.start() and text[end - 1] in _TRAILING_PUNCT:
+                end -= 1
+            if not any(s <= m.start() < e for s, e in spans):
+                spans.append((m.start(), end))
     return sorted(spans)
 
 

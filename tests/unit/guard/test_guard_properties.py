@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import re
 import time
 
@@ -58,3 +59,28 @@ def test_pathological_input_is_scanned_in_reasonable_time(unit: str) -> None:
     scan(text, "de")
     scan(text, "en", html=True)
     assert time.perf_counter() - started < 5
+
+
+LINK_PIECES = st.sampled_from(
+    ["http://", "https://", "HTTPS://", "ftp://", "www.", "WWW.", ".de", ".com", ".co", ".shop", ".DE", "ſhop", ".uk",
+     "@", "a@b.de", "x.y@z.com", "example", "müller", "/path?x=1", "coupon", "\u00a0", "\u2003", " ", "\n", "\t",
+     "<", ">", '"', "'", "`", ".", "-", "_", "+", ",", "!", "ä", "K", "€", "10", "\x1c", "\x85", "..", "@@",
+     "https://example.com/a.b?c=d", "mail.example.co.uk/x", "-@-.de"]
+)  # fmt: skip
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.one_of(st.text(), st.lists(LINK_PIECES, max_size=30).map("".join)))
+def test_links_are_found_as_a_search_of_the_whole_text_finds_them(text: str) -> None:
+    """The guard looks for URLs and addresses only around their hints; it must find what a plain search finds."""
+    module = importlib.import_module("nurture.domain.guard.scan")  # the package's `scan` is the function
+    expected: list[tuple[int, int]] = []
+    if "@" in text:
+        expected += [(m.start(), m.end()) for m in module._EMAIL.finditer(text)]
+    for m in module._URL.finditer(text):
+        end = m.end()
+        while end > m.start() and text[end - 1] in module._TRAILING_PUNCT:
+            end -= 1
+        if not any(s <= m.start() < e for s, e in expected):
+            expected.append((m.start(), end))
+    assert module._spans(text) == sorted(expected)
