@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from nurture.adapters.db.batches import dialect_of, one_of, update_by_id
 from nurture.adapters.db.contact_store import to_view
 from nurture.adapters.db.tables import Contact, Event, Message, MessageLog
 from nurture.domain.content import ContentItem
@@ -50,6 +51,11 @@ _WRITE = (
         updated_at=bindparam("v_at", type_=_AT),
     )
 )  # fmt: skip
+
+
+# The same write on PostgreSQL, one statement per batch (see nurture.adapters.db.batches).
+_WRITTEN = {"status": "text", "reason": "text", "subject": "text", "text": "text", "html": "text",
+            "template": "text", "updated_at": "timestamptz"}  # fmt: skip
 
 
 @dataclass
@@ -100,7 +106,7 @@ class PlannedComposer:
     def _read(self, session: Session, ids: list[int], *, lock: bool) -> _Batch:
         # By id alone, the status checked here: with `status` in the query, PostgreSQL with the
         # statistics of before a large plan run walks every planned row for each batch.
-        query = select(*_messages.c).where(_messages.c.id.in_(ids))
+        query = select(*_messages.c).where(one_of(_messages.c.id, ids, dialect_of(session)))
         if lock:
             query = query.with_for_update(skip_locked=True)
         rows = [r for r in session.execute(query) if r.status == PLANNED]
@@ -119,7 +125,8 @@ class PlannedComposer:
     def _contact_rows(self, session: Session, ids: set[int]) -> dict[int, Any]:
         if not ids:
             return {}
-        return {c.id: c for c in session.execute(select(*_contacts.c).where(_contacts.c.id.in_(ids)))}
+        query = select(*_contacts.c).where(one_of(_contacts.c.id, ids, dialect_of(session)))
+        return {c.id: c for c in session.execute(query)}
 
     def _write(
         self, session: Session, batch: _Batch, results: list[Composed], now: datetime, summary: ComposeSummary
@@ -129,7 +136,7 @@ class PlannedComposer:
         ids = [r.id for r in batch.composed_rows]
         if not ids:
             return
-        locked = select(_messages.c.id, _messages.c.status).where(_messages.c.id.in_(ids))
+        locked = select(_messages.c.id, _messages.c.status).where(one_of(_messages.c.id, ids, dialect_of(session)))
         still = {i for i, status in session.execute(locked.with_for_update(skip_locked=True)) if status == PLANNED}
         current = self._contact_rows(session, {r.contact_id for r in batch.composed_rows if r.id in still})
         writes: list[dict[str, Any]] = []
@@ -150,7 +157,14 @@ class PlannedComposer:
             if row.created_at == now:
                 summary.fresh[composed.status] = summary.fresh.get(composed.status, 0) + 1
         if writes:
-            session.execute(_WRITE, writes)
+            if dialect_of(session) == "postgresql":
+                update_by_id(session, "messages", _WRITTEN, [
+                    {"id": w["w_id"], "status": w["v_status"], "reason": w["v_reason"], "subject": w["v_subject"],
+                     "text": w["v_text"], "html": w["v_html"], "template": w["v_template"], "updated_at": now}
+                    for w in writes
+                ], where=f"t.status = '{PLANNED}'")  # fmt: skip
+            else:
+                session.execute(_WRITE, writes)
             session.execute(insert(MessageLog.__table__), logs)
 
     def _job(self, view: Any, row: Any, event: Event | None) -> ComposeJob:

@@ -26,9 +26,10 @@ from typing import Any
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from nurture.adapters.db.message_store import MessageStore, insert_ignore
+from nurture.adapters.db.batches import dialect_of, one_of, update_by_id
+from nurture.adapters.db.message_store import MessageStore, insert_planned
 from nurture.adapters.db.plan_marks import last_mark, newest_event_id, plan_fingerprint, save_mark
-from nurture.adapters.db.tables import Contact, Event, Message, PlanMark, Relation
+from nurture.adapters.db.tables import Contact, Event, PlanMark, Relation
 from nurture.domain.birthdays import birthday_date
 from nurture.domain.content import ContentItem
 from nurture.domain.vocabulary import MAILABLE_CONSENTS
@@ -173,9 +174,12 @@ def plan_input(row: Any, degree: int) -> PlanContact:
 def neighbours_of(session: Session, rows: Sequence[Any]) -> tuple[dict[int, set[int]], dict[int, int]]:
     """Neighbours (edges and same organisation) and edge degree for a batch of contacts."""
     ids = [r.id for r in rows]
+    dialect = dialect_of(session)
     neigh: dict[int, set[int]] = {i: set() for i in ids}
     degree_sets: dict[int, set[int]] = {i: set() for i in ids}
-    edges = select(Relation.from_id, Relation.to_id).where(or_(Relation.from_id.in_(ids), Relation.to_id.in_(ids)))
+    edges = select(Relation.from_id, Relation.to_id).where(
+        or_(one_of(Relation.from_id, ids, dialect), one_of(Relation.to_id, ids, dialect))
+    )
     for a, b in session.execute(edges):
         for me, other in ((a, b), (b, a)):
             if me in neigh:
@@ -185,7 +189,7 @@ def neighbours_of(session: Session, rows: Sequence[Any]) -> tuple[dict[int, set[
     if orgs:
         members: dict[int, set[int]] = {}
         for cid, org in session.execute(
-            select(Contact.id, Contact.organisation_id).where(Contact.organisation_id.in_(orgs))
+            select(Contact.id, Contact.organisation_id).where(one_of(Contact.organisation_id, orgs, dialect))
         ):
             members.setdefault(org, set()).add(cid)
         for r in rows:
@@ -290,22 +294,20 @@ class Planner:
                 if result.look_again_at is not None and due is not None and due <= horizon_end:
                     due = result.look_again_at  # due, but its first free slot is past the horizon: looked at again then
                 if due != row.next_due_at:
-                    due_changes.append({"w_id": row.id, "v_due": due})
-            if due_changes:
-                session.execute(_SET_DUE, due_changes)
-            added = insert_ignore(session, new_rows)
-            summary.planned += added
+                    due_changes.append({"id": row.id, "next_due_at": due})
+            _set_due(session, due_changes)
+            added = insert_planned(session, new_rows, now)
+            summary.planned += len(added)
             if added:
-                summary.by_status[PLANNED] = summary.by_status.get(PLANNED, 0) + added
-            near = [r["key"] for r in new_rows if r["send_at"] <= until]
-            if not (added and near):
-                return [], ids[-1]
-            # By key alone: a key planned before is composed by whoever composes it (the stream skips the rest).
-            return list(session.scalars(select(Message.id).where(Message.key.in_(near)))), ids[-1]
+                summary.by_status[PLANNED] = summary.by_status.get(PLANNED, 0) + len(added)
+            # The ones due soon get their words now; any other planned message due soon, at the run's end.
+            return [i for i, at in added if at <= until], ids[-1]
 
     def _events(self, session: Session, ids: list[int], now: datetime) -> dict[int, list[PlanEvent]]:
         found: dict[int, list[PlanEvent]] = {}
-        query = select(Event).where(Event.contact_id.in_(ids), Event.learned_at >= now - EVENT_LOOKBACK)
+        query = select(Event).where(
+            one_of(Event.contact_id, ids, dialect_of(session)), Event.learned_at >= now - EVENT_LOOKBACK
+        )
         for ev in session.scalars(query):
             found.setdefault(ev.contact_id, []).append(
                 PlanEvent(ev.id, ev.contact_id, ev.kind, ev.date, ev.learned_at, dict(ev.details or {}))
@@ -341,6 +343,16 @@ _SET_DUE = (
     .where(Contact.__table__.c.id == bindparam("w_id"))
     .values(next_due_at=bindparam("v_due", type_=Contact.__table__.c.next_due_at.type))
 )
+
+
+def _set_due(session: Session, changes: list[dict[str, Any]]) -> None:
+    """Store the contacts' new `next_due_at` (one statement for the batch on PostgreSQL)."""
+    if not changes:
+        return
+    if dialect_of(session) == "postgresql":
+        update_by_id(session, "contacts", {"next_due_at": "timestamptz"}, changes)
+    else:
+        session.execute(_SET_DUE, [{"w_id": c["id"], "v_due": c["next_due_at"]} for c in changes])
 
 
 def _as_existing(p: PlannedMessage) -> Any:

@@ -18,6 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 
+from nurture.adapters.db.batches import dialect_of, one_of
 from nurture.adapters.db.tables import Contact, DeliveryAttempt, Message, MessageLog
 from nurture.errors import InvalidTransition, NotFound
 from nurture.planning.inputs import ExistingMessage
@@ -126,18 +127,28 @@ def _hand_over_statement(with_raw: bool) -> Any:
     )
 
 
-def insert_ignore(session: Session, rows: Sequence[Mapping[str, Any]]) -> int:
-    """Insert planned messages whose key is new; returns how many were added."""
+@functools.lru_cache(maxsize=4)
+def _insert_if_absent(dialect: str) -> Any:
+    ins = postgresql.insert(_messages) if dialect == "postgresql" else sqlite.insert(_messages)
+    return ins.on_conflict_do_nothing(index_elements=["key"])
+
+
+def insert_planned(session: Session, rows: Sequence[Mapping[str, Any]], now: datetime) -> list[tuple[int, datetime]]:
+    """Insert planned messages whose key is new; returns (id, send_at) of the rows this call added.
+
+    The rows go in as parameter sets of one fixed statement, without RETURNING (on PostgreSQL
+    a RETURNING insert of a few hundred rows costs several times the plain one), and the rows
+    added are read back by key: a key stored before keeps its row, whose `created_at` is not
+    this run's `now` (the planner never plans a key it has read as stored).
+    """
     if not rows:
-        return 0
-    dialect = session.get_bind().dialect.name
-    table = Message.__table__
-    ins = postgresql.insert(table) if dialect == "postgresql" else sqlite.insert(table)
-    # One fixed statement for every batch (compiled once, then cached); the rows go in as
-    # parameter sets, which the driver layer sends in large multi-row chunks.
-    stmt = ins.on_conflict_do_nothing(index_elements=["key"]).returning(table.c.id)
-    result = session.execute(stmt, [dict(r) for r in rows])
-    return len(result.all())
+        return []
+    dialect = dialect_of(session)
+    session.execute(_insert_if_absent(dialect), [dict(r) for r in rows])
+    added = select(_messages.c.id, _messages.c.send_at).where(
+        one_of(_messages.c.key, [r["key"] for r in rows], dialect), _messages.c.created_at == now
+    )
+    return [(i, at) for i, at in session.execute(added)]
 
 
 class MessageStore:
@@ -157,7 +168,7 @@ class MessageStore:
             return found
         query = select(
             Message.contact_id, Message.occasion, Message.send_at, Message.status, Message.content_id, Message.key
-        ).where(Message.contact_id.in_(ids))
+        ).where(one_of(Message.contact_id, ids, dialect_of(self.session)))
         for cid, occasion, send_at, status, content_id, key in self.session.execute(query):
             found[cid].append(ExistingMessage(cid, occasion, send_at, status, content_id, key))
         return found
@@ -169,7 +180,7 @@ class MessageStore:
         if not ids:
             return result
         query = select(Message.contact_id, Message.content_id, Message.send_at).where(
-            Message.contact_id.in_(ids),
+            one_of(Message.contact_id, ids, dialect_of(self.session)),
             Message.content_id.is_not(None),
             Message.send_at >= since,
             Message.status.not_in(("rejected", "expired", "failed")),
