@@ -182,11 +182,13 @@ class PlannedComposer:
 class ComposeStream:
     """Planned messages handed in by id, read in batches, composed ahead, recorded in order.
 
-    Batches are read and composed (in worker processes for a large run) while the batch
-    before them is recorded; a message that stopped being `planned` in the meantime is left
-    alone, one whose contact changed is composed again from the new data. A planning run adds
-    the messages it has just decided while it goes on deciding, so the workers write while
-    the planning process plans.
+    Ids wait in a backlog; a few batches at a time are read and composed (in worker processes
+    for a large run) while this process goes on with its own work, and each batch is recorded
+    once its words are back. `add` never waits for a worker while there is room: a planning
+    run hands in the messages that came near before it starts deciding and each batch of new
+    ones as it goes, so the workers write while it decides. A message that stopped being
+    `planned` in the meantime is left alone, one whose contact changed is composed again from
+    the new data. Leaving the `with` block records everything handed in.
     """
 
     def __init__(
@@ -194,6 +196,7 @@ class ComposeStream:
     ) -> None:
         self.owner, self.where, self.now, self.progress = owner, where, now, progress
         self.summary = ComposeSummary()
+        self._backlog: deque[list[int]] = deque()
         self._waiting: deque[tuple[_Batch, Future[list[Composed]]]] = deque()
 
     def __enter__(self) -> ComposeStream:
@@ -203,31 +206,46 @@ class ComposeStream:
     def __exit__(self, kind: object, *rest: object) -> None:
         try:
             if kind is None:
-                while self._waiting:
-                    self._record_oldest()
+                self.finish()
         finally:
             self.where.__exit__(kind, *rest)
+
+    @property
+    def _room(self) -> int:
+        """Batches read ahead at most: one composing in each worker and one waiting for each."""
+        return 2 * self.where.workers
 
     def add(self, ids: Sequence[int]) -> None:
         """Compose these planned messages (one no longer `planned` when its batch is read is skipped)."""
         size = self.owner.batch_size
-        for start in range(0, len(ids), size):
-            with self.owner.factory() as session:
-                batch = self.owner._read(session, list(ids[start : start + size]), lock=False)
-            self._waiting.append((batch, self.where.submit(batch.jobs)))
-            # Read ahead: every worker has a batch while this process records the oldest one.
-            while len(self._waiting) > self.where.workers:
-                self._record_oldest()
+        self._backlog.extend(list(ids[start : start + size]) for start in range(0, len(ids), size))
+        self._pump()
 
     def add_due(self, until: datetime) -> None:
-        """Compose every planned message due by `until`."""
-        # Batches in flight recorded first: what they hold is no longer `planned`, so it is not read again.
-        while self._waiting:
-            self._record_oldest()
+        """Compose every planned message due by `until` (those handed in already are skipped when read)."""
         with self.owner.factory() as session:
             due = list(session.scalars(_DUE_PLANNED, {"w_until": until}))
-        self.where.expect(len(due))
+        self.where.expect(len(due) + sum(len(b) for b in self._backlog))
         self.add(due)
+
+    def finish(self) -> None:
+        """Wait for and record every batch handed in."""
+        while self._waiting or self._backlog:
+            if self._waiting:
+                self._record_oldest()
+            self._pump()
+
+    def _pump(self) -> None:
+        """Record the batches whose words are back, then read and hand out more while there is room."""
+        while self._waiting and self._waiting[0][1].done():
+            self._record_oldest()
+        while self._backlog and len(self._waiting) < self._room:
+            ids = self._backlog.popleft()
+            with self.owner.factory() as session:
+                batch = self.owner._read(session, ids, lock=False)
+            self._waiting.append((batch, self.where.submit(batch.jobs)))
+            while self._waiting and self._waiting[0][1].done():
+                self._record_oldest()
 
     def _record_oldest(self) -> None:
         batch, future = self._waiting.popleft()

@@ -17,7 +17,7 @@ words in the same run (see `nurture.usecases.compose_planned`), the rest in a la
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as day_time
@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import and_, bindparam, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from nurture.adapters.db.batches import dialect_of, one_of, update_by_id
+from nurture.adapters.db.batches import dialect_of, one_of, refresh_statistics, update_by_id
 from nurture.adapters.db.message_store import MessageStore, insert_planned
 from nurture.adapters.db.plan_marks import last_mark, newest_event_id, plan_fingerprint, save_mark
 from nurture.adapters.db.tables import Contact, Event, PlanMark, Relation
@@ -147,11 +147,20 @@ _PLAN_COLUMNS = tuple(
 
 
 def due_contacts(
-    session: Session, now: datetime, rules: PlanningRules, after: int, limit: int, mark: PlanMark | None
-) -> list[Any]:
-    """The next due contacts after id `after`, with the columns planning looks at."""
-    query = mailable(select(*_PLAN_COLUMNS)).where(Contact.id > after, due_condition(now, rules, mark))
-    return list(session.execute(query.order_by(Contact.id).limit(limit)))
+    session: Session, now: datetime, rules: PlanningRules, mark: PlanMark | None,
+    *, after: int = 0, limit: int = 500, ids: Sequence[int] | None = None,
+) -> list[Any]:  # fmt: skip
+    """The due contacts among `ids`, or the next `limit` after id `after`, with the columns planning looks at."""
+    query = mailable(select(*_PLAN_COLUMNS)).where(due_condition(now, rules, mark))
+    if ids is not None:
+        return list(session.execute(query.where(one_of(Contact.id, ids, dialect_of(session))).order_by(Contact.id)))
+    return list(session.execute(query.where(Contact.id > after).order_by(Contact.id).limit(limit)))
+
+
+def due_contact_ids(session: Session, now: datetime, rules: PlanningRules, mark: PlanMark | None) -> list[int]:
+    """Every due contact's id, in order (for a run after a mark, where they are few)."""
+    query = mailable(select(Contact.id)).where(due_condition(now, rules, mark))
+    return list(session.scalars(query.order_by(Contact.id)))
 
 
 def plan_input(row: Any, degree: int) -> PlanContact:
@@ -225,19 +234,19 @@ class Planner:
         summary.sweep = sweep
         until = now + self.compose_ahead
         planned = PlannedComposer(self.factory, self.composer, self.library, self.batch_size, self.compose_workers)
-        # Messages due soon are written while the next contacts are decided (in worker
-        # processes once the run is large); then the ones earlier runs planned that came near.
+        # The messages earlier runs planned that came near, and each batch of new ones due soon,
+        # are written while the next contacts are decided (in worker processes once the run is large).
         with planned.stream(now, composing) as stream:
-            after: int | None = 0
-            while after is not None:
-                near, after = self._plan_batch(after, now, None if sweep else mark, summary, until)
+            stream.add_due(until)
+            for near in self._decide(now, None if sweep else mark, summary, until):
                 stream.add(near)
                 if progress is not None:
                     progress(summary.contacts)
             with self.factory() as session, session.begin():
                 swept_at = mark.swept_at if mark is not None and not sweep else now
                 save_mark(session, fingerprint, now, now + self.rules.horizon, swept_at, max_event_id)
-            stream.add_due(until)
+        with self.factory() as session, session.begin():
+            refresh_statistics(session, summary.planned)
         self._count_composed(stream.summary, summary)
         summary.seconds = time.perf_counter() - started
         return summary
@@ -252,17 +261,42 @@ class Planner:
             summary.by_status[status] = summary.by_status.get(status, 0) + n
         summary.by_status = {s: n for s, n in summary.by_status.items() if n}
 
+    def _decide(
+        self, now: datetime, mark: PlanMark | None, summary: PlanSummary, until: datetime
+    ) -> Iterator[list[int]]:
+        """Decide for every due contact, a batch at a time; yields each batch's new messages due by `until`.
+
+        A sweep walks the contacts in id order, the next batch read after the last id. A run
+        after a mark, with few contacts due, finds them all once and then reads them by id: on
+        PostgreSQL each keyset step would gather and sort every due contact again.
+        """
+        if mark is None:
+            after = 0
+            while True:
+                near, last = self._plan_batch(now, mark, summary, until, after=after)
+                if last is None:
+                    return
+                yield near
+                after = last
+        with self.factory() as session:
+            due = due_contact_ids(session, now, self.rules, mark)
+        for start in range(0, len(due), self.batch_size):
+            near, _ = self._plan_batch(now, mark, summary, until, ids=due[start : start + self.batch_size])
+            yield near
+
     def _plan_batch(
-        self, after: int, now: datetime, mark: PlanMark | None, summary: PlanSummary, until: datetime
-    ) -> tuple[list[int], int | None]:
-        """Decide for the next due contacts after id `after` and store the decisions.
+        self, now: datetime, mark: PlanMark | None, summary: PlanSummary, until: datetime,
+        *, after: int = 0, ids: Sequence[int] | None = None,
+    ) -> tuple[list[int], int | None]:  # fmt: skip
+        """Decide for a batch of due contacts (the next ones after id `after`, or those of `ids`).
 
         Returns the new messages due by `until` and the last contact id looked at (None: no
-        contact was left). The contacts are read in the transaction that writes their decisions,
-        so an edit either came before (and is planned from) or after (and marks them again).
+        contact was left). The contacts are read, and checked to be due, in the transaction
+        that writes their decisions, so an edit either came before (and is planned from) or
+        after (and marks them again).
         """
         with self.factory() as session, session.begin():
-            rows = due_contacts(session, now, self.rules, after, self.batch_size, mark)
+            rows = due_contacts(session, now, self.rules, mark, after=after, limit=self.batch_size, ids=ids)
             if not rows:
                 return [], None
             ids = [row.id for row in rows]

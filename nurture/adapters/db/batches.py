@@ -48,3 +48,24 @@ def update_by_id(
     params: dict[str, Any] = {"a_id": [r["id"] for r in rows]}
     params.update({f"a_{n}": [r[n] for r in rows] for n in names})
     session.execute(text(sql), params)
+
+
+# A run that added at least this many messages, and a tenth or more of the table, updates
+# PostgreSQL's statistics itself (autovacuum would, within minutes).
+ANALYZE_FROM = 10_000
+
+
+def refresh_statistics(session: Session, added: int) -> bool:
+    """After a large planning run on PostgreSQL: ANALYZE the tables it grew; True when it did.
+
+    Until autovacuum gets round to it, PostgreSQL plans the next run's queries with the row
+    counts of before (an empty messages table after a first plan), and picks scans that read
+    every row; the next hourly run would pay for that.
+    """
+    if added < ANALYZE_FROM or dialect_of(session) != "postgresql":
+        return False
+    known = session.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'messages'")).scalar()
+    if known is not None and known > 0 and added < known / 10:
+        return False
+    session.execute(text("ANALYZE contacts, messages, message_log"))
+    return True

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import func, select, text
 
 from nurture.adapters.db.contact_store import ContactStore
 from nurture.adapters.db.engine import upgrade
@@ -108,3 +108,26 @@ def test_coverage_names_neglected_contacts_and_their_next_occasion(db_url):
     row = rows[cid]
     assert row.target >= 2 and row.neglected
     assert row.next_occasion == "birthday on 2026-12-24"
+
+
+def test_a_large_run_updates_the_statistics_on_postgresql(db_url, monkeypatch):
+    """After a run that grew the messages table a lot, PostgreSQL plans the next run's queries with the new sizes."""
+    import nurture.adapters.db.batches as batches
+
+    monkeypatch.setattr(batches, "ANALYZE_FROM", 3)
+    app = make_app(db_url)
+    for i in range(4):
+        add(app, f"p{i}@example.de")
+    postgres = app.engine.dialect.name == "postgresql"
+    with app.factory() as session:
+        assert batches.refresh_statistics(session, 2) is False  # a small run leaves it to autovacuum
+    app.planner().run(NOW)
+    with app.factory() as session:
+        assert session.scalar(select(func.count()).select_from(Message)) >= 4
+        if postgres:
+            analyzed = "SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'messages'"
+            assert session.execute(text(analyzed)).scalar() is not None
+            known = session.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'messages'")).scalar()
+            assert known >= 4  # the row count the next run's queries are planned with
+        else:
+            assert batches.refresh_statistics(session, 100) is False  # SQLite keeps no such statistics here
