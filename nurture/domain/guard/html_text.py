@@ -36,48 +36,68 @@ class HtmlText:
     links: tuple[MappedText, ...]
 
 
-def _decode(source: str, start: int, end: int, chars: list[str], offsets: list[int]) -> None:
+def _decode(source: str, start: int, end: int, chars: list[str], offsets: list[int] | None) -> None:
     """Append source[start:end] with character references decoded, each output char mapped back.
 
-    `chars` collects pieces of text; together they hold exactly one character per entry of `offsets`.
+    `chars` collects pieces of text; together they hold exactly one character per entry of
+    `offsets` (None: where the characters came from is not wanted).
     """
     pos = start
     if "&" in source[start:end]:
         for m in _ENTITY.finditer(source, start, end):
             if m.start() > pos:
                 chars.append(source[pos : m.start()])
-                offsets.extend(range(pos, m.start()))
+                if offsets is not None:
+                    offsets.extend(range(pos, m.start()))
             raw = m.group()
             decoded = html.unescape(raw)
             if decoded == raw:
                 chars.append(raw)
-                offsets.extend(range(m.start(), m.end()))
+                if offsets is not None:
+                    offsets.extend(range(m.start(), m.end()))
             else:
                 chars.append(decoded)
-                offsets.extend([m.start()] * len(decoded))
+                if offsets is not None:
+                    offsets.extend([m.start()] * len(decoded))
             pos = m.end()
     if end > pos:
         chars.append(source[pos:end])
-        offsets.extend(range(pos, end))
+        if offsets is not None:
+            offsets.extend(range(pos, end))
 
 
-def _links(source: str, attr_start: int, attrs: str) -> list[MappedText]:
-    found: list[MappedText] = []
+def _links(source: str, attr_start: int, attrs: str, mapped: bool) -> list[MappedText] | list[str]:
+    found: list = []
     for m in _HREF.finditer(attrs):
         group = next(g for g in (1, 2, 3) if m.group(g) is not None)
         chars: list[str] = []
-        offsets: list[int] = []
+        offsets: list[int] | None = [] if mapped else None
         _decode(source, attr_start + m.start(group), attr_start + m.end(group), chars, offsets)
+        text = "".join(chars)
         if offsets:
-            found.append(MappedText("".join(chars), offsets))
+            found.append(MappedText(text, offsets))
+        elif not mapped and text:
+            found.append(text)
     return found
 
 
 def html_to_text(source: str) -> HtmlText:
     """Strip tags, comments and hidden elements; decode entities; collect link targets."""
-    chars: list[str] = []
     offsets: list[int] = []
-    links: list[MappedText] = []
+    text, links = _walk(source, offsets)
+    return HtmlText(MappedText(text, offsets), tuple(links))
+
+
+def html_plain_text(source: str) -> tuple[str, tuple[str, ...]]:
+    """The visible text and link targets `html_to_text` finds, without where each character came from."""
+    text, links = _walk(source, None)
+    return text, tuple(links)
+
+
+def _walk(source: str, offsets: list[int] | None) -> tuple[str, list]:
+    chars: list[str] = []
+    links: list = []
+    mapped = offsets is not None
     n = len(source)
     pos = 0
     while pos < n:
@@ -97,18 +117,20 @@ def html_to_text(source: str) -> HtmlText:
         tag = _TAG.match(source, lt, min(n, lt + _MAX_TAG))
         if tag is None:
             chars.append("<")
-            offsets.append(lt)
+            if offsets is not None:
+                offsets.append(lt)
             pos = lt + 1
             continue
         closing, name = tag.group(1), tag.group(2).lower()
         pos = tag.end()
         if not closing:
             if "=" in tag.group(3):  # no link target without one
-                links.extend(_links(source, tag.start(3), tag.group(3)))
+                links.extend(_links(source, tag.start(3), tag.group(3), mapped))
             if name in _HIDDEN and not tag.group(3).rstrip().endswith("/"):
                 end = re.compile(rf"</{re.escape(name)}\s*>", re.IGNORECASE).search(source, pos)
                 pos = n if end is None else end.end()
         if name not in _INLINE:
             chars.append("\n")
-            offsets.append(lt)
-    return HtmlText(MappedText("".join(chars), offsets), tuple(links))
+            if offsets is not None:
+                offsets.append(lt)
+    return "".join(chars), links

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from nurture.domain.guard.findings import GuardFinding
-from nurture.domain.guard.html_text import html_to_text
+from nurture.domain.guard.html_text import html_plain_text, html_to_text
 from nurture.domain.guard.prefilter import AnchorIndex, Folder, anchors, join_alternatives, split_alternatives
 from nurture.domain.guard.rules import (
     COMMON_RULES,
@@ -25,7 +25,7 @@ from nurture.domain.guard.rules import (
     phrase_pattern,
     rules_for,
 )
-from nurture.domain.guard.text import LineIndex, MappedText, normalise
+from nurture.domain.guard.text import LineIndex, MappedText, normalise, normalised_text
 
 _TRAILING_PUNCT = ".,;:!?)]}'\"»“”"
 _URL = re.compile(
@@ -315,32 +315,60 @@ def _phrase(source: str, space: _Space, hit: _Hit, html: bool) -> str:
     return " ".join(raw.split()) if any(c.isspace() and c != " " for c in raw) else raw.strip()
 
 
+def _kept_hits(text: str, prose: bool, language: str, extra: Sequence[re.Pattern[str]],
+               allow: Sequence[re.Pattern[str]]) -> list[_Hit]:  # fmt: skip
+    """The hits of every rule in one space (prose or a link target), less those an allowed phrase covers."""
+    hits: list[_Hit] = []
+    if prose:
+        links = _spans(text)
+        hits += _rule_hits(_blank(text, links), language)
+        for start, end in links:
+            hits += _url_hits(text, start, end)
+    else:
+        hits += _url_hits(text)
+    hits += [_Hit(s, e, "extra_phrase") for s, e in _phrase_spans(text, extra)]
+    return _keep(hits, _phrase_spans(text, allow))
+
+
+def _clean(source: str, language: str, html: bool, extra: Sequence[re.Pattern[str]],
+           allow: Sequence[re.Pattern[str]]) -> bool:  # fmt: skip
+    """Whether the text has no finding, judged on the same texts as `_scan` but without mapping positions.
+
+    Nearly every message is clean, and for those where each character came from is never asked.
+    """
+    if html:
+        visible, links = html_plain_text(source)
+        spaces = [(normalised_text(visible), True)] + [(normalised_text(link), False) for link in links]
+    else:
+        spaces = [(normalised_text(source), True)]
+    return not any(text and _kept_hits(text, prose, language, extra, allow) for text, prose in spaces)
+
+
 def _scan(
     source: str, language: str, html: bool, extra: Sequence[str], allow: Sequence[str]
 ) -> list[GuardFinding]:
+    extra_patterns = _patterns(tuple(extra))
+    allow_patterns = _patterns(tuple(allow))
+    if _clean(source, language, html, extra_patterns, allow_patterns):
+        return []
+    return _findings(source, language, html, extra_patterns, allow_patterns)
+
+
+def _findings(source: str, language: str, html: bool, extra_patterns: Sequence[re.Pattern[str]],
+              allow_patterns: Sequence[re.Pattern[str]]) -> list[GuardFinding]:  # fmt: skip
+    """Every finding with its line and column in `source`."""
     if html:
         parsed = html_to_text(source)
         spaces = [_Space(normalise(parsed.text), True)] + [_Space(normalise(link), False) for link in parsed.links]
     else:
         spaces = [_Space(normalise(MappedText.identity(source)), True)]
-    extra_patterns = _patterns(tuple(extra))
-    allow_patterns = _patterns(tuple(allow))
     lines = LineIndex(source)
     found: dict[tuple[int, int, str, str], GuardFinding] = {}
     for space in spaces:
         text = space.mapped.text
         if not text:
             continue
-        hits: list[_Hit] = []
-        if space.prose:
-            links = _spans(text)
-            hits += _rule_hits(_blank(text, links), language)
-            for start, end in links:
-                hits += _url_hits(text, start, end)
-        else:
-            hits += _url_hits(text)
-        hits += [_Hit(s, e, "extra_phrase") for s, e in _phrase_spans(text, extra_patterns)]
-        for hit in _keep(hits, _phrase_spans(text, allow_patterns)):
+        for hit in _kept_hits(text, space.prose, language, extra_patterns, allow_patterns):
             line, col = lines.position(space.mapped.offsets[hit.start])
             finding = GuardFinding(line, col, _phrase(source, space, hit, html), hit.rule)
             found.setdefault((line, col, finding.phrase.casefold(), hit.rule), finding)

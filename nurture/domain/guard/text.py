@@ -58,12 +58,20 @@ def _piece(cluster: str) -> str:
 def normalise(mapped: MappedText) -> MappedText:
     """NFKC per character cluster, invisible characters dropped, odd spaces, apostrophes and hyphens unified."""
     src = mapped.text
-    offs = mapped.offsets
     if src.isascii():
         # Every cluster is a single ASCII character, which is kept as it is.
-        return MappedText(src, offs)
-    out: list[str] = []
+        return MappedText(src, mapped.offsets)
     out_offs: list[int] = []
+    return MappedText(_normalised(src, mapped.offsets, out_offs), out_offs)
+
+
+def normalised_text(text: str) -> str:
+    """The text of `normalise(MappedText.identity(text))`, without working out where each character came from."""
+    return text if text.isascii() else _normalised(text, None, None)
+
+
+def _normalised(src: str, offs: Sequence[int] | None, out_offs: list[int] | None) -> str:
+    out: list[str] = []
     n = len(src)
     i = 0
     combining = unicodedata.combining
@@ -76,7 +84,8 @@ def normalise(mapped: MappedText) -> MappedText:
                 end -= 1
             if end > i:
                 out.append(src[i:end])
-                out_offs.extend(offs[i:end])
+                if out_offs is not None and offs is not None:
+                    out_offs.extend(offs[i:end])
                 i = end
                 continue
         j = i + 1
@@ -92,11 +101,11 @@ def normalise(mapped: MappedText) -> MappedText:
         else:
             piece = _piece(src[i:j])
         if piece:
-            origin = offs[i]
             out.append(piece)
-            out_offs.extend([origin] * len(piece))
+            if out_offs is not None and offs is not None:
+                out_offs.extend([offs[i]] * len(piece))
         i = j
-    return MappedText("".join(out), out_offs)
+    return "".join(out)
 
 
 class LineIndex:

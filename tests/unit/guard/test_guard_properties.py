@@ -84,3 +84,21 @@ def test_links_are_found_as_a_search_of_the_whole_text_finds_them(text: str) -> 
         if not any(s <= m.start() < e for s, e in expected):
             expected.append((m.start(), end))
     assert module._spans(text) == sorted(expected)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(TEXTS, LANGS, st.booleans(), st.lists(st.text(max_size=12), max_size=2), st.lists(st.text(max_size=12), max_size=2))
+def test_the_quick_clean_check_agrees_with_the_findings(
+    text: str, language: str, html: bool, extra: list[str], allow: list[str]
+) -> None:
+    """A clean text is told without mapping positions; the plain texts must be exactly the mapped ones."""
+    from nurture.domain.guard.html_text import html_plain_text, html_to_text
+    from nurture.domain.guard.text import MappedText, normalise, normalised_text
+
+    module = importlib.import_module("nurture.domain.guard.scan")
+    assert normalised_text(text) == normalise(MappedText.identity(text)).text
+    parsed = html_to_text(text)
+    assert html_plain_text(text) == (parsed.text.text, tuple(link.text for link in parsed.links))
+    extra_patterns, allow_patterns = module._patterns(tuple(extra)), module._patterns(tuple(allow))
+    found = module._findings(text, language, html, extra_patterns, allow_patterns)
+    assert module._clean(text, language, html, extra_patterns, allow_patterns) == (not found)
