@@ -10,11 +10,17 @@ plain forms (and typed executemany statements), whose cost there is small.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, any_, bindparam, text
+from sqlalchemy import ARRAY, ColumnElement, Engine, any_, bindparam, text
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+
+from nurture.adapters.db.engine import DatabaseProblem
+
+_log = logging.getLogger("nurture.db")
 
 
 def dialect_of(session: Session) -> str:
@@ -50,22 +56,31 @@ def update_by_id(
     session.execute(text(sql), params)
 
 
-# A run that added at least this many messages, and a tenth or more of the table, updates
-# PostgreSQL's statistics itself (autovacuum would, within minutes).
+# A run that added at least this many messages, and a tenth or more of the table, tidies up
+# after itself on PostgreSQL (autovacuum would, within minutes).
 ANALYZE_FROM = 10_000
+_TIDIED = ("contacts", "messages", "message_log")
 
 
-def refresh_statistics(session: Session, added: int) -> bool:
-    """After a large planning run on PostgreSQL: ANALYZE the tables it grew; True when it did.
+def refresh_statistics(engine: Engine, added: int) -> bool:
+    """After a large planning run on PostgreSQL: VACUUM (ANALYZE) the tables it grew; True when it did.
 
-    Until autovacuum gets round to it, PostgreSQL plans the next run's queries with the row
-    counts of before (an empty messages table after a first plan), and picks scans that read
-    every row; the next hourly run would pay for that.
+    Until autovacuum gets round to it, the next run's queries are planned with the row counts
+    of before (an empty messages table after a first plan), and an index still lists every
+    row version the run replaced (each message once `planned`, then written), so finding the
+    planned messages due reads hundreds of thousands of dead entries. VACUUM does not block
+    reading or writing; if autovacuum is at a table already, that table is left to it.
     """
-    if added < ANALYZE_FROM or dialect_of(session) != "postgresql":
+    if added < ANALYZE_FROM or engine.dialect.name != "postgresql":
         return False
-    known = session.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'messages'")).scalar()
-    if known is not None and known > 0 and added < known / 10:
-        return False
-    session.execute(text("ANALYZE contacts, messages, message_log"))
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        known = conn.execute(text("SELECT reltuples FROM pg_class WHERE relname = 'messages'")).scalar()
+        if known is not None and known > 0 and added < known / 10:
+            return False
+        conn.execute(text("SET lock_timeout = '2s'"))
+        for table in _TIDIED:
+            try:
+                conn.execute(text(f"VACUUM (ANALYZE) {table}"))
+            except (OperationalError, DatabaseProblem):  # autovacuum holds it: it is being done already
+                _log.info("%s is being vacuumed already; left to autovacuum", table)
     return True
