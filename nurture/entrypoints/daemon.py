@@ -163,7 +163,9 @@ class Daemon:
         self._active.add(run)
         started = app.now()
         try:
-            summary = await self._tracked(dispatcher.run_once())
+            # Sending and recording the run are one piece of shielded work: a stop that comes
+            # right after the last message still waits for its run to be recorded.
+            await self._tracked(self._send_and_record(dispatcher, started))
         except Exception as exc:
             run.stop.set()
             self._failed.append(run)
@@ -171,10 +173,13 @@ class Daemon:
             log.error(f"send run failed: {why}; it is retried on the next run")
             with contextlib.suppress(Exception):
                 await asyncio.to_thread(record_run, app.factory, "send", self.worker, started, app.now(), {}, why)
-            return
         finally:
             self._active.discard(run)
+
+    async def _send_and_record(self, dispatcher: Any, started: datetime) -> None:
+        summary = await dispatcher.run_once()
         if summary.sent or summary.failed or summary.retry or summary.uncertain or summary.skipped:
+            app = self.app
             await asyncio.to_thread(record_run, app.factory, "send", self.worker, started, app.now(), summary.as_dict())
             log.info("send run done", extra={"fields": summary.as_dict()})
 
