@@ -75,6 +75,10 @@ def test_any_unicode_in_every_field_gives_a_line_or_a_reason(reliability) -> Non
              country="DE", formality="formal", honorific=None)  # fmt: skip
     @example(first="Anna", last="Müller\x00", gender="female", title=None, language="de", country="DE",
              formality="formal", honorific=None)  # fmt: skip
+    @example(first="Anna", last="Schmidt\x85\u200c", gender="female", title=None, language="de", country=None,
+             formality="formal", honorific=None)  # fmt: skip
+    @example(first="Anna", last="Müller -", gender="female", title=None, language="de", country="DE",
+             formality="formal", honorific=None)  # fmt: skip
     def run(first, last, gender, title, language, country, formality, honorific) -> None:
         inp = AddressInput(first, last, gender, title, language, country, formality, honorific)
         seen[check(salutation_for(inp))] += 1

@@ -22,7 +22,8 @@ FOLLOW_PARTICLES = frozenset({"der", "den", "dem", "het", "la", "las", "los", "u
 # Segment separators for recasing (C1): space, hyphens, apostrophes, and the dot of initials.
 _SEPARATORS = frozenset(" -\u2010\u2011'\u2019\u02bc.")
 # Invisible format characters kept because some scripts need them inside a name.
-_KEPT_FORMAT = frozenset({"\u200c", "\u200d"})
+_JOINERS = "\u200c\u200d"
+_KEPT_FORMAT = frozenset(_JOINERS)
 
 
 def normalise(value: object) -> str:
@@ -31,7 +32,9 @@ def normalise(value: object) -> str:
         return ""
     text = unicodedata.normalize("NFC", value)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf" or ch in _KEPT_FORMAT)
-    return unicodedata.normalize("NFC", " ".join(text.split()))
+    # A joiner joins the characters on either side of it; at the edge of a word it joins nothing.
+    words = (word.strip(_JOINERS) for word in text.split())
+    return unicodedata.normalize("NFC", " ".join(word for word in words if word))
 
 
 def strip_unprintable(text: str) -> str:

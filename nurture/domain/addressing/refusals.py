@@ -54,6 +54,7 @@ _URL = re.compile(
     r"(?i)(?:https?:|www\.|://|[a-z0-9-]{2,}\.(?:com|net|org|de|at|ch|li|eu|io|co|uk|us|info|biz|me|app|dev)"
     r"(?![\w]))"
 )
+_HYPHENS = frozenset("-\u2010\u2011")
 _ALLOWED_PUNCTUATION = frozenset(" -\u2010\u2011'\u2019\u02bc.\u200c\u200d")
 
 
@@ -131,6 +132,14 @@ def check_name_field(label: str, option: str, value: str) -> NeedsReview | None:
             "invalid_characters",
             f"The {label} {shown} has an accent mark without a letter; {fix}.",
         )
+    for token in tokens:
+        if token and (not any(ch.isalpha() for ch in token) or token[0] in _HYPHENS or token[-1] in _HYPHENS):
+            # "Müller ." or "Müller-": a stray mark or a cut-off double name would be printed as
+            # part of the name; which name was meant is not for nurture to guess.
+            return review(
+                "invalid_characters",
+                f"The {label} {shown} has a part without letters or a hyphen with nothing on one side; {fix}.",
+            )
     first = tokens[0].lower()
     if first in TITLE_WORDS_FIRST or _TITLE_PREFIX.match(first):
         return review(

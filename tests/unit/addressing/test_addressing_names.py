@@ -94,3 +94,32 @@ def test_a_combining_mark_without_a_letter_is_reviewed(first: str) -> None:
 def test_a_combining_mark_on_a_letter_is_kept() -> None:
     result = salutation_for(AddressInput("Ame\u0301lie", "Brontë", "female", None, "de", "DE", "informal"))
     assert not isinstance(result, NeedsReview) and result.line == "Liebe Amélie,"
+
+
+@pytest.mark.parametrize(
+    ("last", "line"),
+    [
+        ("Müller\u200c", "Sehr geehrte Frau Müller,"),         # a joiner at the end joins nothing
+        ("\u200dMüller", "Sehr geehrte Frau Müller,"),
+        ("Müller \u200d\u200c", "Sehr geehrte Frau Müller,"),   # a "word" of joiners alone is no word
+        ("Schmidt\x85\u200c", "Sehr geehrte Frau Schmidt,"),    # NEL is a line break: trimmed with the joiner
+        ("Mül\u200cler", "Sehr geehrte Frau Mül\u200cler,"),    # inside a word it stays
+    ],
+)
+def test_joiners_count_only_inside_a_word(last: str, line: str) -> None:
+    """Found by the bad-input suite: "Anna\\x85\\u200c" printed as "Frau Anna \\u200c," with an invisible word."""
+    result = salutation_for(AddressInput("Anna", last, "female", None, "de", "DE", "formal"))
+    assert not isinstance(result, NeedsReview) and result.line == line
+
+
+@pytest.mark.parametrize("last", ["Müller .", "Müller -", "Müller '", "Müller-", "-Müller", "Müller \u2011 Lüdenscheidt"])
+def test_a_name_part_without_letters_or_a_cut_off_hyphen_is_reviewed(last: str) -> None:
+    """ "Sehr geehrte Frau Müller -," would print the stray mark; which name was meant is not guessed."""
+    result = salutation_for(AddressInput("Anna", last, "female", None, "de", "DE", "formal"))
+    assert isinstance(result, NeedsReview) and result.code == "invalid_characters"
+    assert "part without letters or a hyphen with nothing on one side" in result.reason
+
+
+def test_a_stray_mark_in_the_first_name_is_reviewed_too() -> None:
+    result = salutation_for(AddressInput("Anna .", "Müller", "female", None, "en", "GB", "informal"))
+    assert isinstance(result, NeedsReview) and result.code == "invalid_characters"
