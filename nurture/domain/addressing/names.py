@@ -32,15 +32,19 @@ def normalise(value: object) -> str:
         return ""
     text = unicodedata.normalize("NFC", value)
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf" or ch in _KEPT_FORMAT)
-    # A joiner joins the characters on either side of it; at the edge of a word it joins nothing.
+    return unicodedata.normalize("NFC", _single_spaced(text))
+
+
+def _single_spaced(text: str) -> str:
+    """Words joined by single spaces; a joiner joins the characters either side, so one at a word's edge goes."""
     words = (word.strip(_JOINERS) for word in text.split())
-    return unicodedata.normalize("NFC", " ".join(word for word in words if word))
+    return " ".join(word for word in words if word)
 
 
 def strip_unprintable(text: str) -> str:
     """Drop control, surrogate, private-use and unassigned code points (never part of a name)."""
     cleaned = "".join(ch for ch in text if unicodedata.category(ch) not in {"Cc", "Cs", "Co", "Cn"})
-    return " ".join(cleaned.split())
+    return _single_spaced(cleaned)
 
 
 def _cased_letters(text: str) -> tuple[bool, bool]:
