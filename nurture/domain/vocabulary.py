@@ -61,3 +61,16 @@ COUNTRY_CODES: tuple[str, ...] = tuple(
     UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
     """.split()
 )
+
+# Longest text per contact field; matches the database columns, so a long value is refused
+# with a plain message (an import row, an edit) instead of failing a whole write on PostgreSQL.
+MAX_LENGTH: Final = {
+    "first_name": 200,
+    "last_name": 200,
+    "title": 100,
+    "company": 300,
+    "position": 300,
+    "profile_url": 500,
+    "consent_source": 1000,
+    "note": 10000,
+}

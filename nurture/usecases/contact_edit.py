@@ -8,6 +8,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nurture.domain.birthdays import birthday_date
+from nurture.domain.vocabulary import MAX_LENGTH
 from nurture.errors import NurtureError
 
 TEXT_FIELDS = ("first_name", "last_name", "title", "company", "position", "consent_source", "note")
@@ -18,7 +19,11 @@ def validated_changes(fields: Mapping[str, Any], now: datetime) -> dict[str, Any
     changes: dict[str, Any] = {}
     for name in TEXT_FIELDS:
         if name in fields:
-            value = " ".join(str(fields[name]).split())
+            value = " ".join(str(fields[name]).replace("\x00", "").split())
+            limit = MAX_LENGTH.get(name)
+            if limit is not None and len(value) > limit:
+                option = "--" + name.replace("_", "-")
+                raise NurtureError(f"{option} is {len(value)} characters long; at most {limit} fit, shorten it")
             changes[name] = value or None
     if "gender" in fields:
         changes["gender"] = None if fields["gender"] in ("unknown", "") else fields["gender"]

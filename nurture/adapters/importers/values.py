@@ -16,19 +16,7 @@ from zoneinfo import available_timezones
 
 from nurture.domain.birthdays import NO_YEAR
 from nurture.domain.vocabulary import CONSENTS, COUNTRY_CODES, FORMALITIES, GENDERS, LANGUAGES, TIERS
-
-# Longest text per field; matches the database columns so a long value is refused here, with
-# its row number, instead of failing a whole batch on PostgreSQL.
-MAX_LENGTH: dict[str, int] = {
-    "first_name": 200,
-    "last_name": 200,
-    "title": 100,
-    "company": 300,
-    "position": 300,
-    "profile_url": 500,
-    "consent_source": 1000,
-    "note": 10000,
-}
+from nurture.domain.vocabulary import MAX_LENGTH as MAX_LENGTH
 
 _COUNTRIES = frozenset(COUNTRY_CODES)
 

@@ -158,6 +158,6 @@ async def edit(request: Request) -> Response:
 
 routes = [
     Route("/review", review, methods=["GET"]),
-    Route("/contacts/{cid:int}", contact, methods=["GET"]),
-    Route("/contacts/{cid:int}/edit", edit, methods=["POST"]),
+    Route("/contacts/{cid:id}", contact, methods=["GET"]),
+    Route("/contacts/{cid:id}/edit", edit, methods=["POST"]),
 ]

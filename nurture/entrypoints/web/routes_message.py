@@ -139,7 +139,7 @@ async def reject(request: Request) -> Response:
 
 
 routes = [
-    Route("/messages/{mid:int}", message, methods=["GET"]),
-    Route("/messages/{mid:int}/approve", approve, methods=["POST"]),
-    Route("/messages/{mid:int}/reject", reject, methods=["POST"]),
+    Route("/messages/{mid:id}", message, methods=["GET"]),
+    Route("/messages/{mid:id}/approve", approve, methods=["POST"]),
+    Route("/messages/{mid:id}/reject", reject, methods=["POST"]),
 ]

@@ -19,7 +19,7 @@ from starlette.routing import Route
 from nurture.adapters.db.message_store import MessageStore
 from nurture.domain.vocabulary import OCCASIONS, STATUSES, TIERS
 from nurture.entrypoints.web.pages import plain_name, query
-from nurture.entrypoints.web.site import ACTOR, checked_form, int_or, site
+from nurture.entrypoints.web.site import ACTOR, checked_form, int_or, site, text_param
 
 PER_PAGE = 50
 MAX_BULK = 500
@@ -42,7 +42,7 @@ class QueueFilter:
             status=status if status in STATUSES or status == "all" else "pending",
             occasion=occasion if occasion in OCCASIONS else "",
             tier=tier if tier in TIERS else "",
-            q=" ".join(str(params.get("q") or "").split())[:100],
+            q=text_param(params.get("q"), 100),
             page=max(1, int_or(params.get("page"), 1)),
         )
 

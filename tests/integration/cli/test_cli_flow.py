@@ -96,6 +96,17 @@ def test_review_contact_fixed_moves_messages_to_pending(nurture) -> None:
     assert fixed["salutation"] == "Sehr geehrter Herr Berger,"
 
 
+def test_an_edit_too_long_for_its_field_is_refused_with_the_limit(nurture) -> None:
+    """On PostgreSQL a 101-character title used to fail the write with a database error."""
+    nurture("import", str(SAMPLE))
+    before = nurture.json("contacts", "show", "max.mustermann@example.de")
+    result = nurture("contacts", "edit", "max.mustermann@example.de", "--title", "Dr. " + "x" * 200, ok=False)
+    assert result.exit_code != 0
+    assert "--title is 204 characters long; at most 100 fit" in result.output + result.stderr
+    assert "Traceback" not in result.output + result.stderr
+    assert nurture.json("contacts", "show", "max.mustermann@example.de")["title"] == before["title"]
+
+
 def test_approving_a_review_message_is_refused(nurture) -> None:
     nurture("import", str(SAMPLE))
     nurture("contacts", "edit", "test.test@example.de", "--birthday", "1980-11-23")
