@@ -61,6 +61,10 @@ def parse_now(value: str, default_timezone: str = "UTC") -> datetime:
         raise ValueError(
             f"--now {value!r} is not an ISO-8601 date or time; write it like 2026-03-14T09:00 or 2026-03-14"
         ) from exc
+    # Plans look a year and more around `now`, in every time zone: the years at the ends of the
+    # calendar cannot be planned in (and are never meant).
+    if not 1900 <= parsed.year <= 9000:
+        raise ValueError(f"--now {value!r} is outside the years 1900 to 9000 nurture can plan in; give a date in them")
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(default_timezone))
     return parsed.astimezone(UTC)

@@ -84,7 +84,9 @@ class ContactStore:
         text = str(ref).strip()
         row: Contact | None
         if text.isdigit():
-            row = self.session.get(Contact, int(text))
+            # An id has at most ten digits and fits an INTEGER column; a longer number is no contact.
+            number = int(text) if len(text) <= 10 else 0
+            row = self.session.get(Contact, number) if 0 < number < 2**31 else None
         else:
             try:
                 email = normalise_email(text)

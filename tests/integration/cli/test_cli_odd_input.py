@@ -1,0 +1,36 @@
+"""Odd ids, dates and texts on the command line: a plain error (or a plain "not found"), never a traceback.
+
+Found by driving every command with odd arguments against PostgreSQL: a contact id beyond the
+INTEGER range failed there with a database error, a 5,000-digit id with a Python error, and
+`--now 0001-01-01` with an overflow deep in planning.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from .conftest import SAMPLE
+
+HUGE = ["2147483648", "99999999999999999999999", "9" * 5000]
+
+
+@pytest.mark.parametrize("ref", HUGE)
+def test_a_contact_id_no_database_can_hold_is_simply_not_found(nurture, ref: str) -> None:
+    nurture("import", str(SAMPLE))
+    for args in (["contacts", "show", ref], ["touch", ref, "--date", "2026-11-01"], ["unsubscribe", ref],
+                 ["link", ref, "1", "--kind", "colleague"], ["event", "add", ref, "--kind", "promotion",
+                 "--date", "2026-11-20"]):  # fmt: skip
+        result = nurture(*args, ok=False)
+        said = result.output + result.stderr
+        assert result.exit_code != 0, args
+        assert "Traceback" not in said and "sqlalchemy" not in said, (args, said[-300:])
+        assert "no contact" in said, (args, said[-300:])
+
+
+@pytest.mark.parametrize("now", ["0001-01-01", "9999-12-31T23:00"])
+def test_a_clock_at_the_ends_of_the_calendar_is_refused_plainly(nurture, now: str) -> None:
+    for args in (["plan"], ["status"]):
+        result = nurture(*args, ok=False, now=now)
+        said = result.output + result.stderr
+        assert result.exit_code != 0 and "Traceback" not in said
+        assert "outside the years 1900 to 9000" in said, said[-300:]
