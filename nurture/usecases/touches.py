@@ -10,6 +10,7 @@ import hashlib
 import mailbox
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from email.header import decode_header, make_header
 from email.message import Message as EmailMessage
 from email.utils import getaddresses, parsedate_to_datetime
 from pathlib import Path
@@ -60,12 +61,29 @@ def _recipients(msg: EmailMessage) -> set[str]:
     return found
 
 
-def _sent_at(msg: EmailMessage, fallback: datetime) -> datetime:
+def _sent_at(msg: EmailMessage, now: datetime) -> datetime:
+    """When the mail was sent; `now` for a missing or unreadable Date, and never later than `now`.
+
+    A sent mail cannot come from the future: a wrong clock or a forged Date would otherwise
+    hold back the contact's cadence for years.
+    """
     try:
         when = parsedate_to_datetime(str(msg.get("Date", "")))
-    except (TypeError, ValueError, IndexError):
-        return fallback
-    return when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+        when = when.astimezone(UTC) if when.tzinfo else when.replace(tzinfo=UTC)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return now
+    return min(when, now)
+
+
+def _subject(msg: EmailMessage) -> str | None:
+    """The subject as a note: encoded words decoded, control characters (NUL among them) dropped."""
+    raw = str(msg.get("Subject", ""))
+    try:
+        text = str(make_header(decode_header(raw)))
+    except Exception:  # a broken encoded word: keep the subject as written
+        text = raw
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    return " ".join(text.split())[:500] or None
 
 
 def import_sent_mail(
@@ -89,8 +107,7 @@ def import_sent_mail(
                 if session.scalar(select(Touch.id).where(Touch.source_key == key)) is not None:
                     already += 1
                     continue
-                session.add(Touch(contact_id=cid, at=at, note=str(msg.get("Subject", ""))[:500] or None,
-                                  source="mail", source_key=key))  # fmt: skip
+                session.add(Touch(contact_id=cid, at=at, note=_subject(msg), source="mail", source_key=key))
                 touch_contacts(session, [cid], at)
                 touches += 1
                 contacts.add(cid)

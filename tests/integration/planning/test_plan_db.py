@@ -12,7 +12,7 @@ from sqlalchemy import func, select, text
 from nurture.adapters.db.contact_store import ContactStore
 from nurture.adapters.db.engine import upgrade
 from nurture.adapters.db.message_store import MessageStore
-from nurture.adapters.db.tables import Message
+from nurture.adapters.db.tables import Message, Touch
 from nurture.clock import FixedClock
 from nurture.entrypoints.app import App
 from nurture.settings import load_settings
@@ -75,6 +75,30 @@ def test_an_imported_sent_mail_counts_as_a_touch(db_url, tmp_path: Path):
     again = import_sent_mail(app.factory, tmp_path / "sent.mbox", NOW)
     assert again["touches"] == 0 and again["already"] == 1
     app.planner().run(NOW)
+    assert "content_drop" not in occasions(app, mailed)
+
+
+def test_odd_sent_mail_is_recorded_without_poisoning_the_plan(db_url, tmp_path: Path):
+    """A NUL in a subject failed the whole import on PostgreSQL; a Date in year 9999 overflowed."""
+    app = make_app(db_url)
+    mailed = add(app, "mailed@example.de")
+    raw = (
+        b"From x@y Mon Jan  1 00:00:00 2026\nTo: mailed@example.de\nSubject: nul \x00 inside\n"
+        b"Date: Sun, 22 Nov 2026 10:00:00 +0100\nMessage-ID: <odd-1@x>\n\nhi\n\n"
+        b"From x@y Mon Jan  1 00:00:00 2026\nTo: mailed@example.de\nSubject: =?utf-8?q?Gespr=C3=A4ch?=\n"
+        b"Date: Fri, 31 Dec 9999 23:59:59 -1200\nMessage-ID: <odd-2@x>\n\nhi\n\n"
+        b"From x@y Mon Jan  1 00:00:00 2026\nTo: mailed@example.de\nSubject: later\n"
+        b"Date: Tue, 01 Jan 2030 10:00:00 +0000\nMessage-ID: <odd-3@x>\n\nhi\n"
+    )
+    (tmp_path / "sent.mbox").write_bytes(raw)
+    result = import_sent_mail(app.factory, tmp_path / "sent.mbox", NOW)
+    assert result == {"mails": 3, "touches": 3, "contacts": 1, "already": 0}
+    with app.factory() as session:
+        touches = session.execute(select(Touch.at, Touch.note).order_by(Touch.id)).all()
+    assert [note for _at, note in touches] == ["nul inside", "Gespräch", "later"]
+    # A mail "from the future" counts as sent now, not in 9999 or 2030.
+    assert [at for at, _note in touches] == [datetime(2026, 11, 22, 9, 0, tzinfo=UTC), NOW, NOW]
+    app.planner().run(NOW + timedelta(days=1))
     assert "content_drop" not in occasions(app, mailed)
 
 
