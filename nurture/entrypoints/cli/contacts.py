@@ -319,7 +319,10 @@ def touch(ref: str | None, day: datetime | None, note: str | None, import_path: 
     if not ref or day is None:
         fail("give a contact and --date YYYY-MM-DD, or --import PATH")
     tz = ZoneInfo(app.settings.general.timezone)
-    at = datetime.combine(day.date(), time(12), tz)
+    now = app.now()
+    if day.date() > now.astimezone(tz).date():
+        fail(f"--date {day.date()} is in the future; a touch records an interaction that took place, today or earlier")
+    at = min(datetime.combine(day.date(), time(12), tz), now)  # today's touch: not later than now
     contact_id = record_touch(app.factory, ref, at, note)
     click.echo(f"touch recorded for contact {contact_id} on {day.date()}")
 

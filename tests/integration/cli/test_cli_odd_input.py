@@ -34,3 +34,14 @@ def test_a_clock_at_the_ends_of_the_calendar_is_refused_plainly(nurture, now: st
         said = result.output + result.stderr
         assert result.exit_code != 0 and "Traceback" not in said
         assert "outside the years 1900 to 9000" in said, said[-300:]
+
+
+def test_a_touch_in_the_future_is_refused(nurture) -> None:
+    """A touch dated 2099 was recorded and held the contact's content drops back for 73 years."""
+    nurture("import", str(SAMPLE))
+    result = nurture("touch", "1", "--date", "2099-01-01", ok=False)
+    assert result.exit_code != 0
+    assert "--date 2099-01-01 is in the future" in result.output + result.stderr
+    assert nurture.json("contacts", "show", "1")["last_touch_at"] is None
+    nurture("touch", "1", "--date", "2026-11-23")  # today (the clock is 2026-11-23 07:00 in Berlin) is fine
+    assert nurture.json("contacts", "show", "1")["last_touch_at"] < "2026-11-23T06:01:00+00:00"
