@@ -113,7 +113,10 @@ def contacts_export(path: Path, review: bool) -> None:
     if not folder.is_dir():
         fail(f"{path}: the folder {folder} does not exist; create it or give another path")
     progress = Progress(f"exporting to {path.name}")
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    try:
+        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
+    except OSError as exc:  # the folder is there but takes no files (read-only, /proc, no permission)
+        fail(f"{path}: cannot write in {folder} ({exc.strerror or exc}); give a path in a folder you can write to")
     count = 0
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:

@@ -45,3 +45,11 @@ def test_a_touch_in_the_future_is_refused(nurture) -> None:
     assert nurture.json("contacts", "show", "1")["last_touch_at"] is None
     nurture("touch", "1", "--date", "2026-11-23")  # today (the clock is 2026-11-23 07:00 in Berlin) is fine
     assert nurture.json("contacts", "show", "1")["last_touch_at"] < "2026-11-23T06:01:00+00:00"
+
+
+def test_an_export_into_a_folder_that_takes_no_files_says_so(nurture) -> None:
+    """/proc exists but takes no files: the error named a hidden temporary file instead of the export."""
+    result = nurture("contacts", "export", "/proc/nurture-export.csv", ok=False)
+    said = result.output + result.stderr
+    assert result.exit_code == 1 and "Traceback" not in said
+    assert "/proc/nurture-export.csv: cannot write in /proc" in said and ".tmp" not in said
