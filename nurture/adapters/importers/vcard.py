@@ -236,6 +236,7 @@ def _text(card: Card, prop: Prop) -> str:
     if charset:
         try:
             codec = codecs.lookup(charset).name
+            b"a".decode(codec)  # CHARSET=base64, quopri or zlib names a bytes codec, not a charset
         except LookupError:
             codec = "utf-8"
         try:

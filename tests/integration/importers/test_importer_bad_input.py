@@ -58,7 +58,8 @@ def test_random_bytes_never_raise(data: bytes, fmt: str) -> None:
     body=st.lists(st.sampled_from([b"BEGIN:VCARD", b"END:VCARD", b"VERSION:2.1", b"N:A;B", b"EMAIL:a@example.com",
                                    b"N;ENCODING=QUOTED-PRINTABLE;CHARSET=UTF-8:=C3=", b"=", b" folded", b"\t",
                                    b"AGENT:", b"BDAY:--1399", b"ORG:\\;\\", b"FN:\xff\xfe", b"EMAIL;PREF=x:",
-                                   b'TEL;TYPE="a:b":1', b"GENDER:Q", b"\r", b""]),
+                                   b'TEL;TYPE="a:b":1', b"GENDER:Q", b"\r", b"", b"N;CHARSET=quopri:A;B",
+                                   b"FN;CHARSET=base64:QQ==", b"N;CHARSET=rot13:A;B", b"N;CHARSET=no-such:A;B"]),
                   max_size=40),
     junk=st.binary(max_size=50),
 )
@@ -130,3 +131,10 @@ def test_formula_like_cells_are_kept_as_text(formula: str, tail: str) -> None:
     csv.writer(buffer).writerows([["email", "company"], ["f@example.com", formula + tail]])
     contacts = check_items(read(buffer.getvalue().encode(), "csv"))
     assert contacts[0].company == unicodedata.normalize("NFC", formula + tail)
+
+
+def test_a_bytes_codec_named_as_charset_is_read_as_utf8() -> None:
+    """CHARSET=quopri (a codec Python has, but for bytes, not text) stopped the whole import with a LookupError."""
+    card = b"BEGIN:VCARD\r\nVERSION:2.1\r\nN;CHARSET=quopri:M\xc3\xbcller;Anna\r\nEMAIL:anna@example.com\r\nEND:VCARD\r\n"
+    contacts = check_items(read(card, "vcard", ".vcf"))
+    assert [(c.first_name, c.last_name) for c in contacts] == [("Anna", "Müller")]
