@@ -208,12 +208,20 @@ def web_url() -> BeforeValidator:
     return BeforeValidator(check)
 
 
+# The databases (and drivers) nurture installs; a plain postgresql:// or postgres:// URL means psycopg.
+_DB_SCHEMES = {"sqlite": "sqlite", "sqlite+pysqlite": "sqlite+pysqlite", "postgresql+psycopg": "postgresql+psycopg",
+               "postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg"}  # fmt: skip
+_DB_EXAMPLES = 'write it like "sqlite:///var/nurture.db" or "postgresql+psycopg://user@host/db"'
+
+
 def database_url() -> BeforeValidator:
     def check(value: Any) -> str:
-        if isinstance(value, str) and _DB_URL.fullmatch(value.strip()):
-            return value.strip()
-        raise fail('is not a database URL; write it like "sqlite:///var/nurture.db" '
-                   'or "postgresql+psycopg://user@host/db"')  # fmt: skip
+        if not (isinstance(value, str) and _DB_URL.fullmatch(value.strip())):
+            raise fail(f"is not a database URL; {_DB_EXAMPLES}")
+        scheme, rest = value.strip().split("://", 1)
+        if scheme.lower() not in _DB_SCHEMES:
+            raise fail(f"is not a database nurture works with; {_DB_EXAMPLES}")
+        return f"{_DB_SCHEMES[scheme.lower()]}://{rest}"
 
     return BeforeValidator(check)
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
 from nurture.errors import NurtureError
@@ -24,16 +24,27 @@ class DatabaseProblem(NurtureError):
     """The database cannot be used right now (full disk, read-only file, server gone): says which."""
 
 
+# The start of the message for a database that `nurture init` has not set up yet.
+NO_TABLES = "the database has no nurture tables yet"
+
+
 def _plain_errors(engine: Engine) -> Engine:
     """Operational failures become a DatabaseProblem whose text says what is wrong (no traceback for users)."""
 
     @event.listens_for(engine, "handle_error")
     def _explain(context: Any) -> None:
-        if context.is_pre_ping or not isinstance(context.sqlalchemy_exception, OperationalError):
+        exc = context.sqlalchemy_exception
+        if context.is_pre_ping:
             return
-        raise DatabaseProblem(database_problem(context.sqlalchemy_exception) or "database error") from (
-            context.sqlalchemy_exception
-        )
+        if isinstance(exc, ProgrammingError):
+            # PostgreSQL reports a missing table as a programming error; it means `nurture init` is due.
+            problem = database_problem(exc) or ""
+            if not problem.startswith(NO_TABLES):
+                return
+            raise DatabaseProblem(problem) from exc
+        if not isinstance(exc, OperationalError):
+            return
+        raise DatabaseProblem(database_problem(exc) or "database error") from exc
 
     return engine
 
@@ -128,4 +139,6 @@ def database_problem(exc: BaseException) -> str | None:
                            "starting up", "shutting down", "could not connect", "consuming input failed")
     ):  # fmt: skip
         return f"the database server cannot be reached ({detail})"
+    if "no such table" in low or ("relation" in low and "does not exist" in low):
+        return f"{NO_TABLES}, or an older layout ({detail}); run `nurture init`"
     return f"database error: {detail}"

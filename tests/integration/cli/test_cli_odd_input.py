@@ -53,3 +53,25 @@ def test_an_export_into_a_folder_that_takes_no_files_says_so(nurture) -> None:
     said = result.output + result.stderr
     assert result.exit_code == 1 and "Traceback" not in said
     assert "/proc/nurture-export.csv: cannot write in /proc" in said and ".tmp" not in said
+
+
+def test_a_database_without_nurture_tables_says_to_run_init(db_url: str) -> None:
+    """Before `nurture init` every command said only "database error: no such table: messages"."""
+    from .conftest import Nurture
+
+    env = {"NURTURE_DATABASE__URL": db_url, "NURTURE_SECRET_KEY": "test-secret-key-0123456789abcdef",
+           "NURTURE_NOW": "", "NURTURE_CONFIG": ""}  # fmt: skip
+    result = Nurture(env, "2026-11-23T07:00:00+01:00")("status", ok=False)
+    said = result.output + result.stderr
+    assert result.exit_code == 1 and "Traceback" not in said
+    assert "run `nurture init`" in said, said
+
+
+def test_a_database_url_of_an_unknown_kind_is_a_config_problem(tmp_path) -> None:
+    from .conftest import Nurture
+
+    env = {"NURTURE_DATABASE__URL": "bogus://x", "NURTURE_SECRET_KEY": "k" * 32, "NURTURE_NOW": "", "NURTURE_CONFIG": ""}
+    result = Nurture(env, "2026-11-23T07:00:00+01:00")("status", ok=False)
+    said = result.output + result.stderr
+    assert result.exit_code == 1 and "Traceback" not in said and "NoSuchModuleError" not in said
+    assert "is not a database nurture works with" in said, said

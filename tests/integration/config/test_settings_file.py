@@ -92,6 +92,9 @@ BAD_VALUES = [
     ('url = "sqlite:///var/nurture.db"', 'url = "var/nurture.db"',
      '[database] url = "var/nurture.db" is not a database URL; write it like "sqlite:///var/nurture.db" '
      'or "postgresql+psycopg://user@host/db"'),
+    ('url = "sqlite:///var/nurture.db"', 'url = "mysql://nurture@db/nurture"',
+     '[database] url = "mysql://nurture@db/nurture" is not a database nurture works with; write it like '
+     '"sqlite:///var/nurture.db" or "postgresql+psycopg://user@host/db"'),
     ('email = "jana@example.com"', 'email = "jana at example.com"',
      '[sender] email = "jana at example.com" is not an e-mail address; write it like "jana@example.com"'),
     ('unsubscribe_url = "http://127.0.0.1:8080/u"', 'unsubscribe_url = "127.0.0.1/u"',
@@ -285,3 +288,10 @@ def test_durations_and_times() -> None:
         with pytest.raises(ValueError):
             parse_time_of_day(bad)
     assert [format_duration(parse_duration(t)) for t in ("90m", "21d", "2w", "45s", "24h")] == ["90m", "3w", "2w", "45s", "1d"]
+
+
+@pytest.mark.parametrize("given", ["postgresql://nurture@db/nurture", "postgres://nurture@db/nurture"])
+def test_a_plain_postgresql_url_uses_the_installed_driver(given: str) -> None:
+    """postgresql:// means psycopg2 to SQLAlchemy, which nurture does not install: it failed with a traceback."""
+    settings = load_settings(SHIPPED, environ={"NURTURE_DATABASE__URL": given})
+    assert settings.database.url == "postgresql+psycopg://nurture@db/nurture"
