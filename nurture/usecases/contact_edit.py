@@ -19,7 +19,7 @@ def validated_changes(fields: Mapping[str, Any], now: datetime) -> dict[str, Any
     changes: dict[str, Any] = {}
     for name in TEXT_FIELDS:
         if name in fields:
-            value = " ".join(str(fields[name]).replace("\x00", "").split())
+            value = " ".join(str(fields[name]).split())
             limit = MAX_LENGTH.get(name)
             if limit is not None and len(value) > limit:
                 option = "--" + name.replace("_", "-")

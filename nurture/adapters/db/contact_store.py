@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from nurture.adapters.db.tables import ConsentEvent, Contact, Organisation
+from nurture.adapters.db.tables import MAX_ID, MAX_ID_DIGITS, ConsentEvent, Contact, Organisation
 from nurture.domain.birthdays import birthday_date
 from nurture.domain.contacts import ContactView, review_state
 from nurture.domain.email_address import InvalidEmail, normalise_email
@@ -84,9 +84,9 @@ class ContactStore:
         text = str(ref).strip()
         row: Contact | None
         if text.isdigit():
-            # An id has at most ten digits and fits an INTEGER column; a longer number is no contact.
-            number = int(text) if len(text) <= 10 else 0
-            row = self.session.get(Contact, number) if 0 < number < 2**31 else None
+            # A number too long for an INTEGER column is no contact (and never reaches the database).
+            number = int(text) if len(text) <= MAX_ID_DIGITS else 0
+            row = self.session.get(Contact, number) if 0 < number <= MAX_ID else None
         else:
             try:
                 email = normalise_email(text)

@@ -24,10 +24,6 @@ class DatabaseProblem(NurtureError):
     """The database cannot be used right now (full disk, read-only file, server gone): says which."""
 
 
-# The start of the message for a database that `nurture init` has not set up yet.
-NO_TABLES = "the database has no nurture tables yet"
-
-
 def _plain_errors(engine: Engine) -> Engine:
     """Operational failures become a DatabaseProblem whose text says what is wrong (no traceback for users)."""
 
@@ -36,13 +32,8 @@ def _plain_errors(engine: Engine) -> Engine:
         exc = context.sqlalchemy_exception
         if context.is_pre_ping:
             return
-        if isinstance(exc, ProgrammingError):
-            # PostgreSQL reports a missing table as a programming error; it means `nurture init` is due.
-            problem = database_problem(exc) or ""
-            if not problem.startswith(NO_TABLES):
-                return
-            raise DatabaseProblem(problem) from exc
-        if not isinstance(exc, OperationalError):
+        # PostgreSQL reports a missing table as a programming error; it means `nurture init` is due.
+        if not (isinstance(exc, OperationalError) or (isinstance(exc, ProgrammingError) and _missing_table(exc))):
             return
         raise DatabaseProblem(database_problem(exc) or "database error") from exc
 
@@ -126,7 +117,7 @@ def database_problem(exc: BaseException) -> str | None:
         return f"the disk is full ({exc.filename or exc.strerror})"
     if not isinstance(exc, DBAPIError):
         return None
-    detail = (str(exc.orig) or exc.orig.__class__.__name__).strip().splitlines()[0]
+    detail = _detail(exc)
     low = detail.lower()
     if "readonly database" in low or "read-only" in low:
         return f"the database cannot be written: the file or its folder is read-only ({detail})"
@@ -139,6 +130,17 @@ def database_problem(exc: BaseException) -> str | None:
                            "starting up", "shutting down", "could not connect", "consuming input failed")
     ):  # fmt: skip
         return f"the database server cannot be reached ({detail})"
-    if "no such table" in low or ("relation" in low and "does not exist" in low):
-        return f"{NO_TABLES}, or an older layout ({detail}); run `nurture init`"
+    if _missing_table(exc):
+        return f"the database has no nurture tables yet, or an older layout ({detail}); run `nurture init`"
     return f"database error: {detail}"
+
+
+def _detail(exc: Any) -> str:
+    """The first line of what the database driver said."""
+    return (str(exc.orig) or exc.orig.__class__.__name__).strip().splitlines()[0]
+
+
+def _missing_table(exc: Any) -> bool:
+    """SQLite's "no such table" or PostgreSQL's "relation … does not exist": the schema is not there yet."""
+    low = _detail(exc).lower()
+    return "no such table" in low or ("relation" in low and "does not exist" in low)

@@ -55,6 +55,11 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+# The largest value an INTEGER column (every id) holds on SQLite and PostgreSQL alike.
+MAX_ID = 2**31 - 1
+MAX_ID_DIGITS = len(str(MAX_ID))
+
+
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 

@@ -15,8 +15,15 @@ from functools import lru_cache
 from zoneinfo import available_timezones
 
 from nurture.domain.birthdays import NO_YEAR
-from nurture.domain.vocabulary import CONSENTS, COUNTRY_CODES, FORMALITIES, GENDERS, LANGUAGES, TIERS
-from nurture.domain.vocabulary import MAX_LENGTH as MAX_LENGTH
+from nurture.domain.vocabulary import (
+    CONSENTS,
+    COUNTRY_CODES,
+    FORMALITIES,
+    GENDERS,
+    LANGUAGES,
+    MAX_LENGTH,
+    TIERS,
+)
 
 _COUNTRIES = frozenset(COUNTRY_CODES)
 

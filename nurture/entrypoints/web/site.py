@@ -12,6 +12,7 @@ from starlette.convertors import Convertor, register_url_convertor
 from starlette.datastructures import FormData
 from starlette.requests import Request
 
+from nurture.adapters.db.tables import MAX_ID, MAX_ID_DIGITS
 from nurture.entrypoints.app import App
 from nurture.entrypoints.web.pages import Pages
 from nurture.entrypoints.web.security import LoginThrottle, SessionCodec, csrf_ok
@@ -52,23 +53,20 @@ def text_param(value: object, limit: int) -> str:
     return " ".join(str(value or "").replace("\x00", "").split())[:limit]
 
 
-# Ids and page numbers are INTEGER columns and bounds: a larger number from a URL or a form is no id.
-_INT_MAX = 2**31 - 1
-
-
 def int_or(value: object, default: int) -> int:
     """`value` as an integer the database can compare with its INTEGER columns, else `default`."""
     try:
         number = int(str(value))
     except (TypeError, ValueError):
         return default
-    return number if -_INT_MAX - 1 <= number <= _INT_MAX else default
+    # Ids and page numbers meet INTEGER columns: a larger number from a URL or a form is none of them.
+    return number if -MAX_ID - 1 <= number <= MAX_ID else default
 
 
 class IdConvertor(Convertor[int]):
-    """`{name:id}` in a route: a row id of at most ten digits (a longer number is no id: 404, not a crash)."""
+    """`{name:id}` in a route: as many digits as a row id has at most (a longer number: 404, not a crash)."""
 
-    regex = "[0-9]{1,10}"
+    regex = f"[0-9]{{1,{MAX_ID_DIGITS}}}"
 
     def convert(self, value: str) -> int:
         return int(value)
