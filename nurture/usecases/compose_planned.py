@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from nurture.adapters.db.batches import dialect_of, one_of, update_by_id
 from nurture.adapters.db.contact_store import to_view
-from nurture.adapters.db.tables import Contact, Event, Message, MessageLog
+from nurture.adapters.db.tables import MAX_ID, Contact, Event, Message, MessageLog
 from nurture.domain.content import ContentItem
 from nurture.usecases.compose import Composed, Composer
 from nurture.usecases.compose_workers import ComposeJob, Composing
@@ -98,6 +98,8 @@ class PlannedComposer:
 
     def one(self, session: Session, message_id: int, now: datetime) -> bool:
         """Compose one planned message now (someone opened or approves it); False when it is not planned."""
+        if not 0 < message_id <= MAX_ID:
+            return False
         summary = ComposeSummary()
         batch = self._read(session, [message_id], lock=True)
         self._write(session, batch, [self._compose_job(job) for job in batch.jobs], now, summary)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -20,9 +21,12 @@ def validated_changes(fields: Mapping[str, Any], now: datetime) -> dict[str, Any
     for name in TEXT_FIELDS:
         if name in fields:
             value = " ".join(str(fields[name]).split())
+            option = "--" + name.replace("_", "-")
+            odd = next((ch for ch in value if unicodedata.category(ch) in ("Cc", "Cs")), None)
+            if odd is not None:
+                raise NurtureError(f"{option} contains the control character {odd!r}; remove it")
             limit = MAX_LENGTH.get(name)
             if limit is not None and len(value) > limit:
-                option = "--" + name.replace("_", "-")
                 raise NurtureError(f"{option} is {len(value)} characters long; at most {limit} fit, shorten it")
             changes[name] = value or None
     if "gender" in fields:

@@ -92,7 +92,8 @@ class ContactStore:
                 email = normalise_email(text)
             except InvalidEmail:
                 email = text.lower()
-            row = self.session.scalar(select(Contact).where(Contact.email == email))
+            # NUL is in no stored address (and PostgreSQL refuses it in a query).
+            row = None if "\x00" in email else self.session.scalar(select(Contact).where(Contact.email == email))
         if row is None:
             raise NotFound(f"no contact {text!r}; `nurture contacts list` shows who is there")
         return row

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 
 from nurture.adapters.db.batches import dialect_of, one_of
-from nurture.adapters.db.tables import Contact, DeliveryAttempt, Message, MessageLog
+from nurture.adapters.db.tables import MAX_ID, Contact, DeliveryAttempt, Message, MessageLog
 from nurture.errors import InvalidTransition, NotFound
 from nurture.planning.inputs import ExistingMessage
 
@@ -156,7 +156,8 @@ class MessageStore:
         self.session = session
 
     def get(self, message_id: int) -> Message:
-        row = self.session.get(Message, message_id)
+        # A number beyond the INTEGER column is no message (and never reaches the database).
+        row = self.session.get(Message, message_id) if 0 < message_id <= MAX_ID else None
         if row is None:
             raise NotFound(f"no message {message_id}; `nurture queue --status all` lists them")
         return row

@@ -105,8 +105,14 @@ def show(message_id: int, send_test: str | None) -> None:
     from nurture.adapters.db.contact_store import to_view
     from nurture.adapters.db.message_store import MessageStore
     from nurture.adapters.db.tables import Contact
+    from nurture.domain.email_address import InvalidEmail, normalise_email
     from nurture.rendering.mime import build_mail
 
+    if send_test is not None:
+        try:
+            send_test = normalise_email(send_test)
+        except InvalidEmail as exc:
+            fail(f"--send-test {exc}; give your own address, like jana@example.com")
     app = load_app(need_library=True)
     app.compose_if_planned(message_id)
     with app.factory() as session:

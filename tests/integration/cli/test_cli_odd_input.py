@@ -27,6 +27,34 @@ def test_a_contact_id_no_database_can_hold_is_simply_not_found(nurture, ref: str
         assert "no contact" in said, (args, said[-300:])
 
 
+@pytest.mark.parametrize("ref", HUGE[:2])
+def test_a_message_id_no_database_can_hold_is_simply_not_found(nurture, ref: str) -> None:
+    """`approve 99999999999999999999` stopped with an "integer out of range" database error on PostgreSQL."""
+    nurture("import", str(SAMPLE))
+    nurture("plan")
+    for args in (["show", ref], ["approve", ref], ["approve", ref, "--note", "Bis bald!"],
+                 ["reject", ref, "--reason", "not now"]):  # fmt: skip
+        result = nurture(*args, ok=False)
+        said = result.output + result.stderr
+        assert result.exit_code != 0, args
+        assert "Traceback" not in said and "sqlalchemy" not in said, (args, said[-300:])
+        assert f"no message {ref}" in said, (args, said[-300:])
+    assert nurture.json("queue", "--status", "approved") == []
+
+
+@pytest.mark.parametrize("address", ["2147483648", "jana at example.com", "'; drop table contacts;--", "@", "ü"])
+def test_a_test_send_to_something_that_is_no_address_is_refused_plainly(nurture, outbox, address: str) -> None:
+    """`show 3 --send-test 0` ended in a HeaderInjection traceback from building the mail."""
+    nurture("import", str(SAMPLE))
+    nurture("plan")
+    first = nurture.json("queue")[0]
+    result = nurture("show", str(first["id"]), "--send-test", address, ok=False)
+    assert result.exit_code == 1
+    assert "error: --send-test" in result.stderr and "like jana@example.com" in result.stderr, result.stderr
+    assert not list(outbox[0].glob("**/*.eml"))
+    assert nurture.json("show", str(first["id"]))["status"] == first["status"]
+
+
 @pytest.mark.parametrize("now", ["0001-01-01", "9999-12-31T23:00"])
 def test_a_clock_at_the_ends_of_the_calendar_is_refused_plainly(nurture, now: str) -> None:
     for args in (["plan"], ["status"]):
