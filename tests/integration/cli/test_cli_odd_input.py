@@ -103,3 +103,15 @@ def test_a_database_url_of_an_unknown_kind_is_a_config_problem(tmp_path) -> None
     said = result.output + result.stderr
     assert result.exit_code == 1 and "Traceback" not in said and "NoSuchModuleError" not in said
     assert "is not a database nurture works with" in said, said
+
+
+@pytest.mark.parametrize("option", ["--title", "--company", "--consent-source", "--note"])
+def test_a_control_character_in_an_edited_text_is_refused(nurture, option: str) -> None:
+    """An escape or NUL typed into an edit was stored as it came (PostgreSQL refused the NUL with a traceback)."""
+    nurture("import", str(SAMPLE))
+    before = nurture.json("contacts", "show", "1")
+    for value in ("Dr.\x1b[31m", "ACME\x00"):
+        result = nurture("contacts", "edit", "1", option, value, ok=False)
+        assert result.exit_code == 1, result.output
+        assert f"error: {option} contains the control character" in result.stderr, result.stderr
+    assert nurture.json("contacts", "show", "1") == before
