@@ -7,6 +7,7 @@ before the approval holds. The Message-ID is fixed at approval so every retry re
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -16,15 +17,30 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from nurture.adapters.db.contact_store import to_view
 from nurture.adapters.db.message_store import MessageStore
-from nurture.adapters.db.tables import Contact, Message
+from nurture.adapters.db.tables import MAX_ACTOR, Contact, Message
 from nurture.domain.content import ContentItem
-from nurture.errors import InvalidTransition, NotFound
+from nurture.errors import InvalidTransition, NotFound, NurtureError
 from nurture.usecases.compose import Composed, Composer
 from nurture.usecases.compose_planned import PLANNED, PlannedComposer
 from nurture.usecases.message_context import content_item, stored_event_context
 
 UNCERTAIN = "delivery uncertain"
+# A personal line, not a letter (the approval page's note field takes as many).
+MAX_NOTE = 2000
 OPEN = ("pending", "review", "blocked")
+
+
+def checked_actor(actor: str) -> str:
+    """The approver's name as recorded: one line that fits its column, or a plain error."""
+    name = " ".join(actor.split())
+    if not name:
+        raise NurtureError("the approver's name is empty; give one with --as NAME")
+    odd = next((ch for ch in name if unicodedata.category(ch) in ("Cc", "Cs")), None)
+    if odd is not None:
+        raise NurtureError(f"the approver's name contains the control character {odd!r}; remove it")
+    if len(name) > MAX_ACTOR:
+        raise NurtureError(f"the approver's name is {len(name)} characters long; at most {MAX_ACTOR} fit, shorten it")
+    return name
 
 
 @dataclass(frozen=True)
@@ -43,6 +59,7 @@ class ApprovalDesk:
     new_message_id: Callable[[], str]
 
     def approve(self, ids: Iterable[int], actor: str, note: str | None = None) -> list[DeskResult]:
+        actor = checked_actor(actor)
         results = []
         for mid in ids:
             try:
@@ -84,6 +101,9 @@ class ApprovalDesk:
             raise InvalidTransition(f"message {mid} cannot be approved: the contact's {blocked}")
         values: dict[str, object] = {}
         if note is not None and note.strip():
+            if len(note.strip()) > MAX_NOTE:
+                raise InvalidTransition(f"message {mid} is not approved: the note is {len(note.strip()):,} characters "
+                                        f"long; a personal line fits in {MAX_NOTE:,}, shorten it")  # fmt: skip
             composed = self._compose(session, row, note.strip())
             if composed.status != "pending":
                 raise InvalidTransition(f"message {mid} with that note is not approved: {composed.reason}")
@@ -101,6 +121,7 @@ class ApprovalDesk:
         return f"approved message {mid} ({row.occasion} for {view.full_name}, goes out {row.send_at:%Y-%m-%d %H:%M} UTC)"
 
     def reject(self, ids: Iterable[int], actor: str, reason: str) -> list[DeskResult]:
+        actor = checked_actor(actor)
         results = []
         for mid in ids:
             try:

@@ -58,6 +58,8 @@ class UTCDateTime(TypeDecorator[datetime]):
 # The largest value an INTEGER column (every id) holds on SQLite and PostgreSQL alike.
 MAX_ID = 2**31 - 1
 MAX_ID_DIGITS = len(str(MAX_ID))
+# Who did it (an approver's name, a worker id) fits in this many characters.
+MAX_ACTOR = 100
 
 
 class Base(DeclarativeBase):
@@ -120,7 +122,7 @@ class ConsentEvent(Base):
     basis: Mapped[str] = mapped_column(String(20))  # opt_in | existing_customer | none | unsubscribed | bounced
     source: Mapped[str | None] = mapped_column(Text)
     date: Mapped[date | None] = mapped_column(Date)
-    recorded_by: Mapped[str] = mapped_column(String(100))
+    recorded_by: Mapped[str] = mapped_column(String(MAX_ACTOR))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -201,7 +203,7 @@ class Message(Base):
     # Set (and committed) just before the SMTP transaction starts: a dead lease without it
     # never reached the relay and is safely re-queued; with it, delivery is uncertain.
     handed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    approved_by: Mapped[str | None] = mapped_column(String(100))
+    approved_by: Mapped[str | None] = mapped_column(String(MAX_ACTOR))
     approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -216,7 +218,7 @@ class MessageLog(Base):
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
     from_status: Mapped[str | None] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))
-    actor: Mapped[str] = mapped_column(String(100))
+    actor: Mapped[str] = mapped_column(String(MAX_ACTOR))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(Text)
 

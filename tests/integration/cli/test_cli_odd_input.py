@@ -115,3 +115,29 @@ def test_a_control_character_in_an_edited_text_is_refused(nurture, option: str) 
         assert result.exit_code == 1, result.output
         assert f"error: {option} contains the control character" in result.stderr, result.stderr
     assert nurture.json("contacts", "show", "1") == before
+
+
+def test_an_approver_name_too_long_for_the_record_is_refused_plainly(nurture) -> None:
+    """`approve 3 --as "<300 characters>"` stopped with "value too long for type character varying(100)" on PostgreSQL."""
+    nurture("import", str(SAMPLE))
+    nurture("plan")
+    first, second = (m["id"] for m in nurture.json("queue")[:2])
+    for args in (["approve", str(first)], ["reject", str(second), "--reason", "not now"]):
+        result = nurture(*args, "--as", "Jana " * 60, ok=False)
+        assert result.exit_code == 1 and "Traceback" not in result.output
+        assert "error: the approver's name is 299 characters long; at most 100 fit" in result.stderr, result.stderr
+    assert {m["id"] for m in nurture.json("queue")[:2]} == {first, second}
+    nurture("approve", str(first), "--as", "  Jana   Beispiel ")
+    assert nurture.json("show", str(first))["approved_by"] == "Jana Beispiel"
+
+
+def test_a_note_longer_than_a_personal_line_is_refused(nurture) -> None:
+    """A 100,000-character note was accepted from the command line (the approval page stops at 2,000)."""
+    nurture("import", str(SAMPLE))
+    nurture("plan")
+    first = nurture.json("queue")[0]
+    result = nurture("approve", str(first["id"]), "--note", "Schön. " * 400, ok=False)
+    assert result.exit_code == 1
+    assert "the note is 2,799 characters long; a personal line fits in 2,000" in result.output + result.stderr
+    shown = nurture.json("show", str(first["id"]))
+    assert shown["status"] == "pending" and shown["note"] is None
