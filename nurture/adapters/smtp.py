@@ -26,6 +26,7 @@ import aiosmtplib
 from aiosmtplib import (
     SMTPDataError,
     SMTPException,
+    SMTPHeloError,
     SMTPResponseException,
     SMTPServerDisconnected,
     SMTPTimeoutError,
@@ -39,6 +40,8 @@ SECURITY_MODES = ("none", "starttls", "tls")
 
 _LINE_ENDINGS = re.compile(rb"\r\n|\r|\n")
 _LEADING_DOT = re.compile(rb"(?m)^\.")
+# EHLO refused as unknown or unimplemented: RFC 5321 §4.1.1.1, the client falls back to HELO.
+_NO_EHLO = (500, 501, 502, 504, 550)
 
 
 @dataclass(frozen=True)
@@ -76,6 +79,12 @@ def _tls_failure(exc: BaseException) -> ssl.SSLError | None:
             return seen
         seen = seen.__cause__ or seen.__context__
     return None
+
+
+def _unasked_reply(client: aiosmtplib.SMTP) -> bool:
+    """Whether reply bytes arrived that no command has asked for yet (the dialogue is out of step)."""
+    protocol = client.protocol
+    return protocol is not None and bool(getattr(protocol, "_buffer", b""))
 
 
 def _describe(exc: BaseException) -> str:
@@ -118,7 +127,7 @@ class SmtpTransport:
             await client.connect()
             self.connections_opened += 1
             phase = "ehlo"
-            await client.ehlo()
+            await self._hello(client)
             if cfg.security == "starttls":
                 phase = "starttls"
                 if not client.supports_extension("starttls"):
@@ -158,6 +167,15 @@ class SmtpTransport:
         self._client = client
         return None
 
+    async def _hello(self, client: aiosmtplib.SMTP) -> None:
+        """EHLO, or HELO for an old relay that knows no EHLO (when neither STARTTLS nor AUTH is needed)."""
+        try:
+            await client.ehlo()
+        except SMTPHeloError as exc:
+            if exc.code not in _NO_EHLO or self.config.security == "starttls" or self.config.username:
+                raise
+            await client.helo()
+
     async def _usable_client(self) -> tuple[aiosmtplib.SMTP | None, DeliveryResult | None, bool]:
         """The open connection (probing it if idle), else a fresh one: (client, failure, reused)."""
         client = self._client
@@ -191,6 +209,10 @@ class SmtpTransport:
                     return failure or result
                 result, phase = await self._transaction(self._client, mail)
             self._last_used = time.monotonic()
+            if self._client is not None and _unasked_reply(self._client):
+                # The relay said more than was asked: the surplus would be taken as the reply to
+                # the next message's commands (a stale "550 5.1.1" failing the wrong message).
+                self._client.close()
             if self._client is not None and not self._client.is_connected:
                 self._client = None
             return result
@@ -222,7 +244,8 @@ class SmtpTransport:
     async def _transaction(self, client: aiosmtplib.SMTP, mail: SerializedMail) -> tuple[DeliveryResult, str]:
         if mail.smtputf8 and not client.supports_extension("smtputf8"):
             needs = next((a for a in (*mail.recipients, mail.sender) if not a.isascii()), mail.recipients[0])
-            text = f"the server does not support SMTPUTF8 needed for {needs}"
+            text = (f"the server does not support SMTPUTF8 needed for {needs}; send through a relay that offers "
+                    "SMTPUTF8, or give the contact an address written in ASCII")  # fmt: skip
             return DeliveryResult(Outcome.FAILED, None, text), "mail"
         options: list[str] = []
         if client.supports_extension("size"):
@@ -249,8 +272,14 @@ class SmtpTransport:
                 raise SMTPDataError(reply.code, reply.message)
             return classify("data_end", reply.code, reply.message), phase
         except SMTPResponseException as exc:
-            await self._reset(client)
-            return classify(phase, exc.code, exc.message), phase
+            result = classify(phase, exc.code, exc.message)
+            if result.outcome is Outcome.UNCERTAIN or not 400 <= exc.code < 600:
+                # Not a refusal the dialogue expects: a garbled, endless or out-of-step reply.
+                # The next reply could belong to this command, so the connection is not reused.
+                client.close()
+            else:
+                await self._reset(client)
+            return result, phase
         except (TimeoutError, SMTPServerDisconnected, SMTPTimeoutError, OSError) as exc:
             client.close()
             return classify(phase, None, _describe(exc)), phase

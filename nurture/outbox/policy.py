@@ -17,7 +17,16 @@ from datetime import timedelta
 PHASES = ("connect", "ehlo", "starttls", "auth", "mail", "rcpt", "data", "data_end")
 
 _ENHANCED = re.compile(r"(?<![\d.])([245])\.(\d{1,3})\.(\d{1,3})(?![\d.])")
-_RATE_WORDS = ("rate", "quota", "too many", "limit exceeded", "throttl")
+# Whole words where a word could hide inside another ("rate" in "corporate", "too many" in
+# "too many hops"); substrings where relays glue words together ("SubmissionQuotaExceeded").
+_RATE_WORDS = re.compile(
+    r"\brate(?:d|-?limit\w*)?\b|quota|throttl|limit exceeded|sending limit|\b(?:daily|hourly) limit\b"
+    r"|\btoo many (?:messages|mails|e-?mails|connections|sessions|requests|commands)\b"
+)
+# Control characters a reply may carry: PostgreSQL refuses NUL in text, and none of them belong
+# in a reason shown to people.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+MAX_TEXT = 2000  # a reply is stored and shown in full up to this length
 
 
 class Outcome(enum.Enum):
@@ -42,6 +51,27 @@ class DeliveryResult:
     # says nothing about the message, so it must not use up one of the message's attempts.
     relay_only: bool = False
 
+    def __post_init__(self) -> None:
+        # The text comes from the relay: it must be storable and readable whatever bytes it sent.
+        object.__setattr__(self, "text", printable(self.text))
+
+
+def printable(text: str) -> str:
+    """Reply text that any database stores and a person can read.
+
+    aiosmtplib decodes invalid UTF-8 with ``surrogateescape``; such lone surrogates cannot be
+    encoded when the text is written to the database, so the whole batch's record would fail.
+    They become U+FFFD, control characters a space, and an endless reply is cut short.
+    """
+    try:
+        raw = text.encode("utf-8", "surrogateescape")
+    except UnicodeEncodeError:
+        raw = text.encode("utf-8", "replace")
+    text = _CONTROL.sub(" ", raw.decode("utf-8", "replace"))
+    if len(text) > MAX_TEXT:
+        text = text[: MAX_TEXT - 1] + "…"
+    return text
+
 
 def enhanced_code(text: str) -> tuple[int, int, int] | None:
     """The RFC 3463 enhanced status code at the start of a reply text, e.g. (5, 1, 1)."""
@@ -52,12 +82,16 @@ def enhanced_code(text: str) -> tuple[int, int, int] | None:
 
 
 def _is_rate_limit(enhanced: tuple[int, int, int] | None, text: str) -> bool:
-    lowered = text.lower()
     if enhanced is not None and enhanced[1:] == (7, 28):
         return True
     if enhanced is not None and enhanced[1:] == (4, 5):
         return True  # Gmail 550 5.4.5 "daily user sending limit exceeded"
-    return any(word in lowered for word in _RATE_WORDS)
+    if enhanced is not None and enhanced[1:] == (1, 90):
+        return True  # Microsoft 550 5.1.90 "reached your daily limit for message recipients": ours, not theirs
+    if enhanced is not None and enhanced[1:] == (2, 2):
+        # "Mailbox full" (RFC 3463): the recipient's quota (Gmail 552 5.2.2 "over quota"), not ours.
+        return False
+    return _RATE_WORDS.search(text.lower()) is not None
 
 
 def classify(phase: str, code: int | None, text: str) -> DeliveryResult:
@@ -69,16 +103,23 @@ def classify(phase: str, code: int | None, text: str) -> DeliveryResult:
     """
     if phase not in PHASES:
         raise ValueError(f"unknown SMTP phase {phase!r}")
-    text = " ".join(text.split())
+    text = " ".join(printable(text).split())
     relay_only = phase in ("connect", "ehlo", "starttls", "auth")
+    if code is not None and code < 0:
+        code = None  # aiosmtplib's -1: the reply could not be read at all (garbled, endless)
     if code is None:
         if phase == "data_end":
+            # Lost, late or unreadable: the relay has the whole message and may have queued it.
             return DeliveryResult(Outcome.UNCERTAIN, None, text or "no reply after the message was sent")
         return DeliveryResult(Outcome.RETRY, None, text or "connection problem", pause_relay=True, relay_only=relay_only)
 
     enhanced = enhanced_code(text)
     if 200 <= code < 300 and phase == "data_end":
         return DeliveryResult(Outcome.SENT, code, text)
+    if phase == "data_end" and not 400 <= code < 600:
+        # Neither accepted nor refused (a 1xx/3xx/6xx code, a garbled or endless line): the relay
+        # has the whole message and may have queued it, so a resend could deliver it twice.
+        return DeliveryResult(Outcome.UNCERTAIN, code, f"unexpected reply after the message was sent: {text}")
     if code < 400:
         # A positive reply where an error path was taken: the dialogue is out of step.
         return DeliveryResult(Outcome.RETRY, code, text, pause_relay=True, relay_only=relay_only)

@@ -231,7 +231,8 @@ class Dispatcher:
                     outcomes.append(_Sent(claim, started, self.clock(), result))
                     if result.pause_relay:
                         self.relay_paused = True
-                        summary.errors.append(f"relay asked to pause: {result.code or ''} {result.text}".strip())
+                        reply = " ".join(str(part) for part in (result.code, result.text) if part)
+                        summary.errors.append(f"relay asked to pause: {reply}")
                 if batch:
                     rest, batch = batch, []
                     await self._give_back(rest)

@@ -52,6 +52,10 @@ S, R, F, U = Outcome.SENT, Outcome.RETRY, Outcome.FAILED, Outcome.UNCERTAIN
         ("mail", 553, "5.7.1 Sender address rejected: not owned by user", F, False, True),
         ("mail", 550, "5.4.5 Daily user sending limit exceeded", F, False, True),
         ("rcpt", 550, "5.4.5 Daily user sending limit exceeded", F, False, True),
+        # Microsoft: our daily recipient limit, though its code says "address" (X.1.x)
+        ("rcpt", 550, "5.1.90 Your message can't be sent because you've reached your daily limit for message "
+                      "recipients", F, False, True),
+        ("rcpt", 550, "5.1.1 Recipient address rejected: hourly limit reached for this sender", F, False, True),
         # the relay refuses us: every message would fail
         ("auth", 535, "5.7.8 Authentication credentials invalid", F, False, True),
         ("mail", 530, "5.7.0 Authentication required", F, False, True),
