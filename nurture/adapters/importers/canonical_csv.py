@@ -1,6 +1,8 @@
 """The canonical contact CSV of SPEC.md: a header row naming the columns, in any order.
 
-Unknown columns are reported once and ignored; only `email` is required. Every record is
+Unknown columns are reported once and ignored; only `email` is required. Commas separate the
+cells; a file whose header reads better split by semicolons, tabs or vertical bars (German
+Excel, Excel's "Unicode Text") is read that way, with a notice. Every record is
 reported by the physical line it starts on, so `contacts.csv:17` points at the right place
 even when a quoted note spans several lines. A spreadsheet's text marker (the apostrophe in
 `'=SUM(A1)`) is dropped, so a file written by `contacts export` reads back unchanged.
@@ -36,7 +38,7 @@ def read_canonical_csv(path: Path, progress: ReadProgress) -> Iterator[Item]:
     header: list[str | None] | None = None
     names: dict[str, str] = {}
     duplicates = Duplicates()
-    for record in csv_records(path, progress, detect_semicolon=True):
+    for record in csv_records(path, progress, header_score=_known_columns):
         if isinstance(record, RowProblem | ImportNotice):
             yield record
             continue
@@ -78,6 +80,11 @@ def read_canonical_csv(path: Path, progress: ReadProgress) -> Iterator[Item]:
     if header is None:
         yield RowProblem(1, "the file has no header row; the first line must name the columns, "
                             "e.g. email,first_name,last_name", label)  # fmt: skip
+
+
+def _known_columns(cells: list[str]) -> int:
+    """How many known columns a header line names; picks the delimiter that splits it best."""
+    return len({column_key(cell) for cell in cells} & set(COLUMNS))
 
 
 def _header(

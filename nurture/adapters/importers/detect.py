@@ -5,6 +5,8 @@ from __future__ import annotations
 import codecs
 from pathlib import Path
 
+from nurture.adapters.importers.textio import utf16_without_bom
+
 LINKEDIN_MARKERS = ("first name,last name", "connected on")
 
 
@@ -13,6 +15,9 @@ def _head_text(head: bytes) -> str:
         return head.decode("utf-16", "replace")
     if head.startswith(codecs.BOM_UTF8):
         head = head[3:]
+    bare = utf16_without_bom(head)
+    if bare is not None:
+        return head[: len(head) - len(head) % 2].decode(bare, "replace")
     return head.decode("utf-8", "replace")
 
 

@@ -53,6 +53,14 @@ def read_linkedin_csv(path: Path, progress: ReadProgress) -> Iterator[Item]:
             continue
         if not any(c.strip() for c in cells):
             continue
+        if len(cells) > len(header):  # an unquoted comma shifted the cells: no value can be trusted
+            yield RowProblem(
+                start,
+                f"the row has {len(cells)} cells but the header names {len(header)} columns; "
+                "a value containing a comma must be in double quotes",
+                label,
+            )
+            continue
         row = {key: cell for key, cell in zip(header, cells, strict=False) if key}
         item = build_contact(start, row, label, require_email=False, column_names=names)
         if isinstance(item, ImportedContact):

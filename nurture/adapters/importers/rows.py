@@ -90,22 +90,34 @@ def build_contact(
 
 
 class Duplicates:
-    """Remembers the rows seen by e-mail (or profile URL for contacts without one) within one file."""
+    """Remembers the rows seen by e-mail and by profile URL within one file.
+
+    Both identify a person: the database importer finds a contact by either, so two rows that
+    share one of them would write the same contact twice, the later row silently overwriting
+    the earlier one (and a second import of the file swapping them back).
+    """
 
     def __init__(self) -> None:
         self._seen: dict[str, int] = {}
 
     def check(self, contact: ImportedContact, label: str, unit: str = "row") -> RowProblem | None:
-        key = f"e:{contact.email}" if contact.email else (f"u:{contact.profile_url}" if contact.profile_url else "")
-        if not key:
-            return None
-        first = self._seen.get(key)
-        if first is not None:
-            what = f"e-mail address {contact.email}" if contact.email else f"profile URL {contact.profile_url}"
-            return RowProblem(
-                contact.row,
-                f"duplicate of {unit} {first} (same {what}); keep one of them and merge what differs",
-                label,
-            )
-        self._seen[key] = contact.row
+        keys: list[tuple[str, str]] = []
+        if contact.email:
+            keys.append((f"e:{contact.email}", f"e-mail address {contact.email}"))
+        if contact.profile_url:
+            keys.append((f"u:{contact.profile_url}", f"profile URL {contact.profile_url}"))
+        if not keys and (contact.first_name or contact.last_name):
+            # Without address or URL a contact is found by name and company (see the database importer).
+            name = " ".join(n for n in (contact.first_name, contact.last_name) if n)
+            company = f" at {contact.company}" if contact.company else ""
+            keys.append((f"n:{contact.first_name}|{contact.last_name}|{contact.company}", f"name {name}{company}"))
+        for key, what in keys:
+            first = self._seen.get(key)
+            if first is not None:
+                fix = "keep one of them and merge what differs"
+                if key.startswith("n:"):
+                    fix = "if they are two people, add an e-mail address or profile URL to each; else " + fix
+                return RowProblem(contact.row, f"duplicate of {unit} {first} (same {what}); {fix}", label)
+        for key, _ in keys:
+            self._seen[key] = contact.row
         return None
