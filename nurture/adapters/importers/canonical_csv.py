@@ -1,6 +1,7 @@
 """The canonical contact CSV of SPEC.md: a header row naming the columns, in any order.
 
-Unknown columns are reported once and ignored; only `email` is required. Commas separate the
+Unknown columns are reported once and ignored; only `email` is required (a row may leave it
+empty when it names a `profile_url`, as `contacts export` writes a LinkedIn connection). Commas separate the
 cells; a file whose header reads better split by semicolons, tabs or vertical bars (German
 Excel, Excel's "Unicode Text") is read that way, with a notice. Every record is
 reported by the physical line it starts on, so `contacts.csv:17` points at the right place
@@ -64,7 +65,10 @@ def read_canonical_csv(path: Path, progress: ReadProgress) -> Iterator[Item]:
             )
             continue
         row = {key: drop_text_marker(cell) for key, cell in zip(header, cells, strict=False) if key}
-        item = build_contact(start, row, label, column_names=names)
+        # A contact known only by its profile (from LinkedIn or a phone, written out by `contacts
+        # export` with an empty e-mail cell) is found again by its URL, as the LinkedIn import finds it.
+        by_url = bool((row.get("profile_url") or "").strip())
+        item = build_contact(start, row, label, require_email=not by_url, column_names=names)
         if isinstance(item, RowProblem):
             if end > start:
                 item = RowProblem(

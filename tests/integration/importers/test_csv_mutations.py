@@ -238,3 +238,16 @@ def test_two_connections_without_address_or_url_and_one_name_are_a_duplicate(
     assert first["job_changes"] == again["job_changes"] == 0
     shown = json.loads(nurture("contacts", "show", str(nurture.contacts()[None]["id"]), "--json").stdout)
     assert shown["position"] == "Engineer" and shown["events"] == []
+
+
+def test_an_export_with_contacts_known_only_by_their_profile_reads_back_unchanged(nurture: Nurture, tmp_path: Path) -> None:
+    """LinkedIn connections without an address were exported with an empty e-mail cell and then rejected."""
+    nurture.imported(DATA / "linkedin_connections.csv")
+    before = json.loads(nurture("contacts", "list", "--json").stdout)
+    assert sum(1 for c in before if not c["email"]) >= 3  # connections known only by their profile
+    exported = tmp_path / "export.csv"
+    assert nurture("contacts", "export", str(exported)).exit_code == 0
+    again = nurture.imported(exported)
+    assert (again["created"], again["updated"], again["rejected"]) == (0, 0, 0), again
+    assert again["unchanged"] == len(before)
+    assert json.loads(nurture("contacts", "list", "--json").stdout) == before
