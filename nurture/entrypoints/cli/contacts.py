@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+import unicodedata
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,10 @@ from nurture.entrypoints.cli.common import (
     opts,
 )
 from nurture.entrypoints.serialize import CSV_COLUMNS, contact_csv_row, contact_json, iso, message_json
+
+# An event detail is a title, a position or a company that goes into a message as written.
+MAX_DETAIL_KEY = 50
+MAX_DETAIL = 300
 
 
 @cli.command("import")
@@ -276,9 +281,16 @@ def event_add(ref: str, kind: str, day: datetime, detail: tuple[str, ...]) -> No
     details: dict[str, str] = {}
     for item in detail:
         key, sep, value = item.partition("=")
-        if not sep or not key.strip():
+        key, value = key.strip(), " ".join(value.split())
+        if not sep or not key:
             fail(f"--detail {item!r} is not KEY=VALUE; write it like --detail title=\"Mein Buch\"")
-        details[key.strip()] = value.strip()
+        odd = next((ch for ch in key + value if unicodedata.category(ch) in ("Cc", "Cs")), None)
+        if odd is not None:
+            fail(f"--detail {item!r} contains the control character {odd!r}; remove it")
+        if len(key) > MAX_DETAIL_KEY or len(value) > MAX_DETAIL:
+            fail(f"--detail {key[:40]!r} is too long: a key takes {MAX_DETAIL_KEY} characters, a value "
+                 f"{MAX_DETAIL} (it goes into the message as written); shorten it")  # fmt: skip
+        details[key] = value
     app = load_app()
     with app.factory() as session, session.begin():
         row = ContactStore(session).row(ref)

@@ -141,3 +141,23 @@ def test_a_note_longer_than_a_personal_line_is_refused(nurture) -> None:
     assert "the note is 2,799 characters long; a personal line fits in 2,000" in result.output + result.stderr
     shown = nurture.json("show", str(first["id"]))
     assert shown["status"] == "pending" and shown["note"] is None
+
+
+@pytest.mark.parametrize(("detail", "said"), [
+    ("title=Mein\x1b[31mBuch", "contains the control character '\\x1b'"),
+    ("title=" + "Buch " * 100, "is too long: a key takes 50 characters, a value 300"),
+    ("k" * 60 + "=x", "is too long"),
+])  # fmt: skip
+def test_an_event_detail_that_cannot_go_into_a_message_is_refused(nurture, detail: str, said: str) -> None:
+    """A 100,000-character title or an escape sequence was recorded and went into the congratulation as written."""
+    nurture("import", str(SAMPLE))
+    result = nurture("event", "add", "1", "--kind", "publication", "--date", "2026-11-20", "--detail", detail, ok=False)
+    assert result.exit_code == 1 and said in result.stderr, result.stderr
+    assert nurture.json("contacts", "show", "1")["events"] == []
+
+
+def test_an_event_detail_is_kept_on_one_line(nurture) -> None:
+    nurture("import", str(SAMPLE))
+    recorded = nurture.json("event", "add", "1", "--kind", "publication", "--date", "2026-11-20",
+                            "--detail", " title =  Vertrieb\n  mit   Herz ")  # fmt: skip
+    assert recorded["details"] == {"title": "Vertrieb mit Herz"}
