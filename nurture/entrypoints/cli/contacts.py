@@ -325,11 +325,19 @@ def touch(ref: str | None, day: datetime | None, note: str | None, import_path: 
         progress = Progress(f"reading {import_path.name}")
         result = import_sent_mail(app.factory, import_path, app.now(), lambda n: progress.update(n, "mails"))
         progress.done()
+        problems = result.get("problems", [])
         if opts().json:
             emit_json(result)
         else:
+            for problem in problems:
+                click.echo(problem, err=True)
             click.echo(f"{result['mails']} mail(s) read, {result['touches']} touch(es) recorded for "
                        f"{result['contacts']} contact(s), {result['already']} already known")  # fmt: skip
+        skipped = sum(1 for p in problems if "skipped" in p or "could not be read" in p)
+        if skipped:
+            # Like a rejected row of `import`: the rest is in, these are not.
+            fail(f"{skipped} mail(s) could not be read; fix them in {import_path} and import again "
+                 "(what was read is recorded, and nothing is recorded twice)")  # fmt: skip
         return
     if not ref or day is None:
         fail("give a contact and --date YYYY-MM-DD, or --import PATH")
