@@ -78,7 +78,9 @@ class ApprovalDesk:
     def _approve(self, session: Session, mid: int, actor: str, note: str | None) -> str:
         now = self.clock()
         store = MessageStore(session)
-        row = store.get(mid)
+        # Locked first, the contact read after: an edit of the contact committed meanwhile is seen,
+        # and a second approval of the same message waits and then finds it approved.
+        row = store.get(mid, lock=True)
         if row.status == PLANNED:  # approved before its words were written: write them first
             PlannedComposer(self.factory, self.composer, self.library).one(session, mid, now)
             session.refresh(row)
@@ -127,7 +129,12 @@ class ApprovalDesk:
             try:
                 with self.factory() as session, session.begin():
                     store = MessageStore(session)
-                    row = store.get(mid)
+                    row = store.get(mid, lock=True)
+                    if row.status == "sending":
+                        raise InvalidTransition(
+                            f"message {mid} is being sent right now and can no longer be rejected; "
+                            f"`nurture show {mid}` tells how it went"
+                        )
                     store.move(row, "rejected", actor, self.clock(), note=reason, reason=reason)
                 results.append(DeskResult(mid, True, f"rejected message {mid}"))
             except (InvalidTransition, NotFound) as exc:
@@ -152,8 +159,14 @@ class ApprovalDesk:
         now = self.clock()
         store = MessageStore(session)
         moved: dict[str, int] = {}
+        # Locked while re-rendered: an approval (with its personal line) or a claim by the sender
+        # running at the same moment either comes first and is seen here, or waits for this edit.
         rows = session.scalars(
-            select(Message).where(Message.contact_id == contact_id, Message.status.in_(OPEN + ("approved",)))
+            select(Message)
+            .where(Message.contact_id == contact_id, Message.status.in_(OPEN + ("approved",)))
+            .order_by(Message.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
         )
         for row in list(rows):
             if (row.reason or "").startswith(UNCERTAIN):
@@ -168,9 +181,13 @@ class ApprovalDesk:
             values = dict(subject=composed.subject, text=composed.text, html=composed.html,
                           template=composed.template, reason=composed.reason, raw=None)
             if target == row.status:
-                session.execute(
-                    Message.__table__.update().where(Message.id == row.id).values(updated_at=now, **values)
-                )
+                changed = session.execute(
+                    Message.__table__.update()
+                    .where(Message.id == row.id, Message.status == row.status)
+                    .values(updated_at=now, **values)
+                ).rowcount
+                if changed != 1:  # only if the lock above did not hold it (it always does)
+                    raise InvalidTransition(f"message {row.id} was changed by someone else; edit the contact again")
                 continue
             store.move(row, target, actor, now, note="contact corrected", **values)
             moved[target] = moved.get(target, 0) + 1

@@ -20,6 +20,7 @@ from sqlalchemy.sql import ClauseElement
 
 from nurture.adapters.db.batches import dialect_of, one_of
 from nurture.adapters.db.tables import MAX_ID, Contact, DeliveryAttempt, Message, MessageLog
+from nurture.domain.vocabulary import MAILABLE_CONSENTS
 from nurture.errors import InvalidTransition, NotFound
 from nurture.planning.inputs import ExistingMessage
 
@@ -144,6 +145,9 @@ def insert_planned(session: Session, rows: Sequence[Mapping[str, Any]], now: dat
     if not rows:
         return []
     dialect = dialect_of(session)
+    rows = _still_mailable(session, rows, dialect)
+    if not rows:
+        return []
     session.execute(_insert_if_absent(dialect), [dict(r) for r in rows])
     added = select(_messages.c.id, _messages.c.send_at).where(
         one_of(_messages.c.key, [r["key"] for r in rows], dialect), _messages.c.created_at == now
@@ -151,13 +155,45 @@ def insert_planned(session: Session, rows: Sequence[Mapping[str, Any]], now: dat
     return [(i, at) for i, at in session.execute(added)]
 
 
+def _still_mailable(session: Session, rows: Sequence[Mapping[str, Any]], dialect: str) -> list[Mapping[str, Any]]:
+    """The rows whose contact may still be mailed, read now and held until the plan commits.
+
+    Planning decided from contacts read a while ago. A contact who opted out (or bounced, or
+    lost the legal basis) since gets nothing; and the shared lock (PostgreSQL) makes an opt-out
+    arriving now wait for this commit, so that it sees, and cancels, what is inserted here.
+    SQLite runs the whole planning transaction under its one writer lock anyway.
+    """
+    ids = sorted({int(r["contact_id"]) for r in rows})
+    query = select(_contacts.c.id).where(
+        one_of(_contacts.c.id, ids, dialect),
+        _contacts.c.email.is_not(None),
+        _contacts.c.unsubscribed.is_(False),
+        _contacts.c.bounced.is_(False),
+        _contacts.c.consent.in_(MAILABLE_CONSENTS),
+    )
+    if dialect == "postgresql":
+        query = query.order_by(_contacts.c.id).with_for_update(read=True)
+    mailable = set(session.scalars(query))
+    return [r for r in rows if r["contact_id"] in mailable]
+
+
 class MessageStore:
     def __init__(self, session: Session) -> None:
         self.session = session
 
-    def get(self, message_id: int) -> Message:
+    def get(self, message_id: int, *, lock: bool = False) -> Message:
+        """One message; ``lock`` holds its row until the transaction ends (a decision about it is taken).
+
+        With the lock, someone else deciding about the same message at the same moment (a second
+        approval, a contact edit re-rendering it, the sender claiming it) waits for this one and
+        then sees its outcome, instead of both working from the same old copy.
+        """
         # A number beyond the INTEGER column is no message (and never reaches the database).
-        row = self.session.get(Message, message_id) if 0 < message_id <= MAX_ID else None
+        valid = 0 < message_id <= MAX_ID
+        if valid and lock:
+            row = self.session.get(Message, message_id, with_for_update=True, populate_existing=True)
+        else:
+            row = self.session.get(Message, message_id) if valid else None
         if row is None:
             raise NotFound(f"no message {message_id}; `nurture queue --status all` lists them")
         return row
@@ -408,7 +444,52 @@ class MessageStore:
             conn.execute(_finish_statement(keys), rows)
         done = [mid for mid in ids if mid in held]
         self.add_log(done, "sending", "sent", worker, now)
+        late = [(mid, at) for mid, at in sent if mid not in held]
+        if late:
+            done += self._record_late_success(late, worker, now)
         return done
+
+    def _record_late_success(self, sent: Sequence[tuple[int, datetime]], worker: str, now: datetime) -> list[int]:
+        """The relay accepted messages whose lease ran out meanwhile: they are sent, not 'delivery uncertain'.
+
+        A slow relay can hold a transaction open past the lease; another sender then puts the
+        message in review as "delivery uncertain", and an approver who finds nothing in the
+        mailbox yet would approve it again: a second copy. The relay's answer is known now, so
+        the message is recorded as sent, but only while it still sits in review from exactly
+        this claim (a person who has already decided about it is not overruled).
+        """
+        recorded: list[int] = []
+        c = _messages.c
+        for mid, at in sent:
+            current = self._connection().execute(
+                select(c.status, c.reason, c.claimed_by).where(c.id == mid).with_for_update()
+            ).first()
+            if current is None or current.status != "review" or current.claimed_by is not None:
+                continue
+            if not (current.reason or "").startswith("delivery uncertain"):
+                continue
+            last_two = list(self.session.execute(
+                select(MessageLog.from_status, MessageLog.to_status, MessageLog.actor)
+                .where(MessageLog.message_id == mid)
+                .order_by(MessageLog.id.desc())
+                .limit(2)
+            ))  # fmt: skip
+            if [tuple(entry) for entry in last_two] != [("sending", "review", "maintenance"),
+                                                         ("approved", "sending", worker)]:  # fmt: skip
+                continue
+            self._connection().execute(
+                update(_messages)
+                .where(c.id == mid, c.status == "review")
+                .values(status="sent", sent_at=at, reason=None, updated_at=now)
+            )
+            self.add_log([mid], "review", "sent", worker, now,
+                         "the relay accepted it after the sender's lease had run out")  # fmt: skip
+            recorded.append(mid)
+        if recorded:
+            _log.warning(f"{len(recorded)} message(s) put in review as 'delivery uncertain' were accepted by the "
+                         "relay after all and are recorded as sent; the relay took longer to answer than a send "
+                         "may last: if this recurs, check the relay or lower [smtp] data_timeout")  # fmt: skip
+        return recorded
 
     def add_attempts(self, attempts: Sequence[Mapping[str, Any]]) -> None:
         """Delivery attempts (the columns of `DeliveryAttempt`), one statement for all of them."""
