@@ -7,11 +7,14 @@ a `TemplateProblem` naming the template file and line (architecture habit 9).
 
 from __future__ import annotations
 
+import json
 import re
+import string
 import time
 import traceback
 from collections.abc import Iterable, Iterator, Mapping
 from contextvars import ContextVar
+from functools import wraps
 from pathlib import Path
 from typing import Any
 
@@ -26,8 +29,14 @@ MAX_OUTPUT = 1_000_000  # characters one template may produce
 MAX_LOOP_ITERATIONS = 100_000  # loop turns, summed over all loops of one rendering
 MAX_SECONDS = 3.0  # wall-clock time one rendering may take; an e-mail renders in milliseconds
 MAX_INT_BITS = 64_000  # largest number a template may compute (about 19,000 digits)
+# Text one rendering may write in all: its output plus every {% set %} block, macro and filter
+# block it fills on the way. Each of those is built in memory before anything measures it.
+MAX_WRITTEN = 10 * MAX_OUTPUT
+MAX_JSON_INDENT = 16  # tojson(indent=...) beyond this only adds blank space
 _LOOP_GUARD = "_nurture_loop_guard"
 _SIZE_GUARD = "_nurture_size_guard"
+_PART_GUARD = "_nurture_part_guard"
+_WRITE_GUARD = "_nurture_write_guard"
 # A replacement field whose width or precision comes from an argument, e.g. "{:{w}}" or "{0:>{1}}".
 _NESTED_FORMAT = re.compile(r"(?<!\{)\{[^{}]*:[^{}]*\{")
 _STRETCHING_METHODS = frozenset({"ljust", "rjust", "center", "zfill", "expandtabs"})
@@ -40,7 +49,13 @@ class TemplateLimitExceeded(SecurityError):
 class _Budget:
     def __init__(self) -> None:
         self.turns = 0
+        self.written = 0
         self.deadline = time.monotonic() + MAX_SECONDS
+
+    def write(self, size: int) -> None:
+        self.written += size
+        if self.written > MAX_WRITTEN:
+            raise TemplateLimitExceeded(f"the template wrote more than {MAX_WRITTEN} characters in all")
 
     def tick(self) -> None:
         self.turns += 1
@@ -77,6 +92,81 @@ def _size_guard(value: Any) -> Any:
     return value
 
 
+def _part_guard(value: Any) -> Any:
+    """One operand of `~`, measured before `~` turns it into text (a list of big texts is one)."""
+    _check_size(_weight(value), "a joined text (~)")
+    return value
+
+
+def _write(size: int) -> None:
+    budget = _budget.get()
+    if budget is not None:
+        budget.write(size)
+
+
+@jinja2.pass_context  # never folded into a constant when the template is compiled
+def _write_guard(_context: Any, size: int) -> str:
+    """Counts the template's own text written by one output statement (inside a loop, once per turn).
+
+    A filter, not a call: filters are called directly, calls go through the sandbox's checks,
+    and this runs for nearly every output statement of every message.
+    """
+    budget = _budget.get()
+    if budget is not None:
+        budget.write(size)
+    return ""
+
+
+def _finalize(value: Any) -> Any:
+    """Every {{ value }}, also inside {% set %} blocks and macros, counts against MAX_WRITTEN."""
+    budget = _budget.get()
+    if budget is not None:  # called for every {{ }} of every message: the plain-text case stays short
+        size = len(value) if type(value) is str else _weight(value)
+        if size > MAX_OUTPUT:
+            _check_size(size, "a written value")
+        budget.write(size)
+    return value
+
+
+def _weight(value: Any, seen: dict[int, int] | None = None) -> int:
+    """About as many characters as `str(value)` has, found without building that text.
+
+    A list holding the same big text a thousand times costs little memory, but printing it
+    would build a thousand copies; shared parts are measured once and counted per use.
+    """
+    if isinstance(value, str):
+        return len(value)
+    if isinstance(value, bool | int | float) or value is None:
+        return len(str(value)) if not isinstance(value, int) or value.bit_length() < 64 else value.bit_length() // 3
+    seen = {} if seen is None else seen
+    key = id(value)
+    if key in seen:
+        return seen[key]
+    seen[key] = 0  # a list that contains itself prints as [...]
+    total = 2
+    if isinstance(value, list | tuple | set | frozenset):
+        for item in value:
+            total += _weight(item, seen) + 2
+            if total > MAX_WRITTEN:
+                break
+    elif isinstance(value, Mapping):
+        for k, v in value.items():
+            total += _weight(k, seen) + _weight(v, seen) + 4
+            if total > MAX_WRITTEN:
+                break
+    else:
+        total = 16  # dates, namespaces, undefined names: short when printed
+    seen[key] = total
+    return total
+
+
+def _charged_items(items: Iterable[Any]) -> Iterator[Any]:
+    """Items a filter like map() produces one by one, each counted as it is taken."""
+    for item in items:
+        _write(_weight(item))
+        yield item
+
+
 def _limited_range(*args: int) -> range:
     rng = range(*args)
     if len(rng) > MAX_RANGE:
@@ -89,13 +179,71 @@ def _check_size(size: int, what: str) -> None:
         raise TemplateLimitExceeded(f"{what} would be longer than {MAX_OUTPUT} characters")
 
 
-def _check_format(fmt: str) -> None:
-    """Refuse `%999999d`- or `{:>999999}`-style widths, which allocate before they can be measured."""
-    digits = "".join(c if c.isdigit() else " " for c in fmt).split()
-    if "*" in fmt or any(len(d) > 4 for d in digits):
-        raise TemplateLimitExceeded("format widths are limited to 4 digits")
-    if _NESTED_FORMAT.search(fmt):
-        raise TemplateLimitExceeded("format widths must be written out, not taken from an argument")
+_PERCENT_FIELD = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(\*|\d+)?(?:\.(\*|\d+))?[hlL]?(.)", re.DOTALL)
+
+
+def _format_fields(fmt: str) -> tuple[int, int]:
+    """(number of replacement fields, sum of their widths) of a `%`- or `{}`-style format.
+
+    Refuses `%999999d`- or `{:>999999}`-style widths, which allocate before they can be measured.
+    """
+    fields, widths = 0, 0
+    specs: list[str] = []
+    for found in _PERCENT_FIELD.finditer(fmt):
+        if found.group(3) == "%":
+            continue
+        if "*" in (found.group(1) or "", found.group(2) or ""):
+            raise TemplateLimitExceeded("format widths must be written out, not taken from an argument")
+        fields += 1
+        specs.append((found.group(1) or "") + " " + (found.group(2) or ""))
+    if "{" in fmt:
+        if _NESTED_FORMAT.search(fmt):
+            raise TemplateLimitExceeded("format widths must be written out, not taken from an argument")
+        try:
+            parsed = list(string.Formatter().parse(fmt))
+        except ValueError:
+            parsed = []  # the format call itself reports the broken braces
+        for _literal, name, spec, _conversion in parsed:
+            if name is not None:
+                fields += 1
+                specs.append(spec or "")
+    for spec in specs:
+        digits = "".join(c if c.isdigit() else " " for c in spec).split()
+        if any(len(d) > 4 for d in digits):
+            raise TemplateLimitExceeded("format widths are limited to 4 digits")
+        widths += sum(int(d) for d in digits)
+    return fields, widths
+
+
+def _check_format(fmt: str, values: Iterable[Any] = ()) -> None:
+    """Refuse a format whose result would be huge: many fields, wide fields or big values."""
+    fields, widths = _format_fields(fmt)
+    largest = max((_weight(v) for v in values), default=0)
+    _check_size(len(fmt) + widths + fields * largest, "a formatted text")
+
+
+def _measured_format(fmt: str, name: str, method: Any) -> Any:
+    """`fmt.format(...)` / `fmt.format_map(...)` that first measures what the values would make of it."""
+    if not callable(method):
+        return method
+
+    def measured(*args: Any, **kwargs: Any) -> Any:
+        values = [*args, *kwargs.values()]
+        if name == "format_map" and args and isinstance(args[0], Mapping):
+            values = list(args[0].values())
+        _check_format(fmt, values)
+        return method(*args, **kwargs)
+
+    return measured
+
+
+def _format_values(right: Any) -> list[Any]:
+    """The values `fmt % right` fills in: a tuple's items, a mapping's values, or `right` itself."""
+    if isinstance(right, tuple):
+        return list(right)
+    if isinstance(right, Mapping):
+        return list(right.values())
+    return [right]
 
 
 def _sized(value: Any) -> int:
@@ -112,29 +260,33 @@ class NurtureSandbox(ImmutableSandboxedEnvironment):
         _check_time()
         if operator == "*":
             for seq, times in ((left, right), (right, left)):
-                if isinstance(seq, str | list | tuple) and isinstance(times, int):
-                    _check_size(len(seq) * max(times, 0), "a repeated string or list")
+                if isinstance(seq, str | list | tuple) and isinstance(times, int) and not isinstance(times, bool):
+                    # A list counts with what it holds: [big] * 1000 is small, printing it is not.
+                    size = len(seq) if isinstance(seq, str) else _weight(seq)
+                    _check_size(size * max(times, 0), "a repeated string or list")
             if isinstance(left, int) and isinstance(right, int) and left.bit_length() + right.bit_length() > MAX_INT_BITS:
                 raise TemplateLimitExceeded("the product is too large")
         elif operator == "+":
             if isinstance(left, str | list | tuple) and isinstance(right, str | list | tuple):
-                _check_size(len(left) + len(right), "an added string or list")
+                _check_size(_weight(left) + _weight(right), "an added string or list")
         elif operator == "**":
             if isinstance(left, int) and isinstance(right, int) and right > 0:
                 if max(abs(left).bit_length(), 1) * right > 64_000:
                     raise TemplateLimitExceeded("the power is too large")
         elif operator == "%" and isinstance(left, str):
-            _check_format(left)
+            _check_format(left, _format_values(right))
         return super().call_binop(context, operator, left, right)
 
     def getattr(self, obj: Any, attribute: str) -> Any:
         if isinstance(obj, str) and attribute in ("format", "format_map"):
             _check_format(obj)
+            return _measured_format(obj, attribute, super().getattr(obj, attribute))
         return super().getattr(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
         if isinstance(obj, str) and argument in ("format", "format_map"):
             _check_format(obj)
+            return _measured_format(obj, argument, super().getitem(obj, argument))
         return super().getitem(obj, argument)
 
     def call(__self, __context: jinja2.runtime.Context, __obj: Any, *args: Any, **kwargs: Any) -> Any:
@@ -146,8 +298,12 @@ class NurtureSandbox(ImmutableSandboxedEnvironment):
                 items = list(args[0])
                 _check_size(sum(_sized(i) for i in items) + len(owner) * max(len(items) - 1, 0), "str.join()")
                 args = (items, *args[1:])
+            elif name == "expandtabs":
+                tab = next((a for a in (*args, kwargs.get("tabsize")) if isinstance(a, int)), 8)
+                _check_size(len(owner) + owner.count("\t") * max(tab, 0), "str.expandtabs()")
             elif name in _STRETCHING_METHODS:
                 _check_size(max([a for a in args if isinstance(a, int)] + [0]), f"str.{name}()")
+
             elif name == "replace" and len(args) >= 2:
                 old, new = str(args[0]), str(args[1])
                 grows = owner.count(old) if old else len(owner) + 1
@@ -166,14 +322,30 @@ class NurtureSandbox(ImmutableSandboxedEnvironment):
         # `a ~ b` builds its text without any hook; check the size of each result (bounded growth:
         # a doubling `{% set ns.s = ns.s ~ ns.s %}` stops at twice the limit, not at the memory's end).
         for concat in list(source.find_all(nodes.Concat)):
-            parts = concat.nodes
+            parts = [nodes.Call(nodes.Name(_PART_GUARD, "load"), [part], [], None, None) for part in concat.nodes]
             concat.nodes = [nodes.Call(nodes.Name(_SIZE_GUARD, "load"), [nodes.Concat(parts)], [], None, None)]
+        # The template's own text counts too: inside a loop that fills a {% set %} block it adds up.
+        # Text that can run many times (in a loop, macro or block) is counted where it is written;
+        # the rest runs at most once per rendering of this template (also when it is included in a
+        # loop), so it is counted once, up front: one guard per template instead of one per line.
+        repeated = (nodes.For, nodes.Macro, nodes.CallBlock, nodes.FilterBlock, nodes.AssignBlock, nodes.Block)
+        inside = {id(o) for r in source.find_all(repeated) for o in r.find_all(nodes.Output)}
+        once = 0
+        for output in list(source.find_all(nodes.Output)):
+            size = sum(len(n.data) for n in output.nodes if isinstance(n, nodes.TemplateData))
+            if size and id(output) in inside:
+                output.nodes.append(nodes.Filter(nodes.Const(size), _WRITE_GUARD, [], [], None, None))
+            else:
+                once += size
+        if once:
+            source.body.insert(0, nodes.Output([nodes.Filter(nodes.Const(once), _WRITE_GUARD, [], [], None, None)]))
         return super()._generate(source, *args, **kwargs)  # type: ignore[misc]
 
 
 def _limited_filter(env: SandboxedEnvironment, name: str, check: Any) -> None:
     original = env.filters[name]
 
+    @wraps(original)  # keeps Jinja's pass_environment/pass_context marks
     def limited(*args: Any, **kwargs: Any) -> Any:
         check(*args, **kwargs)
         return original(*args, **kwargs)
@@ -186,8 +358,66 @@ def _width_check(value: Any, width: Any = 80, *args: Any, **kwargs: Any) -> None
         _check_size(width, "the padding")
 
 
+def _indent_check(value: Any, width: Any = 4, *args: Any, **kwargs: Any) -> None:
+    """Every line gets the indent: a thousand lines indented by 9999 are ten million characters."""
+    if isinstance(width, str):
+        width = len(width)
+    if isinstance(width, int):
+        text = str(value)
+        _check_size(width, "the padding")
+        _check_size(len(text) + (text.count("\n") + 1) * max(width, 0), "the indented text")
+
+
+def _wordwrap_check(environment: Any, value: Any, width: Any = 79, break_long_words: Any = True,
+                    wrapstring: Any = None, *args: Any, **kwargs: Any) -> None:  # fmt: skip
+    wrap = kwargs.get("wrapstring", wrapstring)
+    if isinstance(wrap, str):
+        text = str(value)
+        width = kwargs.get("width", width)
+        breaks = text.count(" ") + text.count("\n") + 1 + len(text) // max(width if isinstance(width, int) else 1, 1)
+        _check_size(len(text) + breaks * len(wrap), "the wrapped text")
+
+
 def _format_check(value: Any, *args: Any, **kwargs: Any) -> None:
-    _check_format(str(value))
+    _check_format(str(value), [*args, *kwargs.values()])
+
+
+def _batch_check(value: Any, linecount: Any = 1, fill_with: Any = None, *args: Any, **kwargs: Any) -> None:
+    if isinstance(linecount, int) and linecount > MAX_RANGE:
+        raise TemplateLimitExceeded(f"batch() is limited to {MAX_RANGE} items per batch")
+
+
+def _limited_tojson(env: SandboxedEnvironment) -> None:
+    """`tojson` builds its whole text at once: measure it piece by piece first."""
+    original = env.filters["tojson"]
+
+    @jinja2.pass_eval_context
+    def tojson(eval_ctx: Any, value: Any, indent: Any = None) -> Any:
+        if isinstance(indent, int) and not isinstance(indent, bool) and indent > MAX_JSON_INDENT:
+            raise TemplateLimitExceeded(f"tojson() indents at most {MAX_JSON_INDENT} spaces")
+        options = dict(env.policies.get("json.dumps_kwargs") or {})
+        size = 0
+        for chunk in json.JSONEncoder(indent=indent, **options).iterencode(value):
+            size += len(chunk)
+            _check_size(size, "the JSON text")
+        return original(eval_ctx, value, indent)
+
+    env.filters["tojson"] = tojson
+
+
+def _charging(original: Any) -> Any:
+    """A filter whose lists or item streams count against MAX_WRITTEN (map() can repeat a big text)."""
+
+    @wraps(original)
+    def charged(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        if isinstance(result, list | tuple):
+            _write(_weight(result))
+        elif isinstance(result, Iterator):
+            return _charged_items(result)
+        return result
+
+    return charged
 
 
 def _replace_check(value: Any, old: Any = "", new: Any = "", count: Any = None, *args: Any, **kwargs: Any) -> None:
@@ -235,11 +465,20 @@ def make_environment(templates_dir: Path, *, html: bool) -> SandboxedEnvironment
     env.globals[_LOOP_GUARD] = _loop_guard
     env.globals[_SIZE_GUARD] = _size_guard
     env.globals.pop("lipsum", None)
+    env.finalize = _finalize
+    env.globals[_PART_GUARD] = _part_guard
+    env.filters[_WRITE_GUARD] = _write_guard
     _limited_filter(env, "center", _width_check)
-    _limited_filter(env, "indent", _width_check)
+    _limited_filter(env, "indent", _indent_check)
+    _limited_filter(env, "wordwrap", _wordwrap_check)
     _limited_filter(env, "format", _format_check)
     _limited_filter(env, "slice", _slice_check)
+    _limited_filter(env, "batch", _batch_check)
     _limited_join_and_replace(env)
+    _limited_tojson(env)
+    for name in ("map", "select", "reject", "selectattr", "rejectattr", "batch", "slice", "list", "sort",
+                 "unique", "reverse", "dictsort", "groupby", "sum"):  # fmt: skip
+        env.filters[name] = _charging(env.filters[name])
     return env
 
 
@@ -259,7 +498,15 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, SecurityError):
         return f"not allowed in a template: {str(exc).rstrip('.')}"
     if isinstance(exc, RecursionError):
+        if not any(frame.filename.endswith(".j2") for frame in traceback.extract_tb(exc.__traceback__)):
+            # Nothing of the template ran yet: reading it went too deep, not a call.
+            return ("an expression is nested too deeply (brackets, filters or tags inside each other); "
+                    "split it into smaller steps with {% set %}")  # fmt: skip
         return "the template calls itself without end (macro, include or recursive loop)"
+    if isinstance(exc, ZeroDivisionError):
+        return "a calculation divides by zero; check the numbers on this line"
+    if isinstance(exc, OverflowError) or (isinstance(exc, ValueError) and "integer string conversion" in str(exc)):
+        return "a calculation gives a number too large to use; check the numbers on this line"
     return f"the template failed: {type(exc).__name__}: {exc}"
 
 

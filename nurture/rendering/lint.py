@@ -14,6 +14,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from jinja2 import meta
+
 from nurture.domain.vocabulary import OCCASIONS
 from nurture.errors import Location, Problem, TemplateProblem
 from nurture.rendering.environment import make_environment, template_file, template_problem
@@ -149,12 +151,13 @@ def _flat(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _finding_line(source_file: Path, phrase: str, rendered_line: str) -> int:
-    """The template line that wrote the guard's phrase (outside Jinja tags), else 1."""
-    try:
-        lines = source_file.read_text(encoding="utf-8").splitlines()
-    except OSError:
-        return 1
+def _written_at(source_file: Path, phrase: str, rendered_line: str, lines: list[str] | None = None) -> int | None:
+    """The template line that wrote the guard's phrase (outside Jinja tags); None if it is not there."""
+    if lines is None:
+        try:
+            lines = source_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError):
+            return None
     needle, rendered = _flat(phrase), _flat(rendered_line)
     candidates: list[tuple[int, str]] = []
     for number, line in enumerate(lines, 1):
@@ -165,7 +168,7 @@ def _finding_line(source_file: Path, phrase: str, rendered_line: str) -> int:
         # Prefer the line whose literal text all appears on the rendered line the guard pointed at.
         if all(_flat(part) in rendered for part in static.split("\x00") if part.strip()):
             return number
-    return candidates[0][0] if candidates else 1
+    return candidates[0][0] if candidates else None
 
 
 class _Linter:
@@ -174,6 +177,8 @@ class _Linter:
         self.scan = scan
         self.renderer = TemplateRenderer(templates_dir)
         self.problems: dict[tuple[str, int | None, str], Problem] = {}
+        self._references: dict[str, list[str]] = {}
+        self._sources: dict[str, list[str] | None] = {}
 
     def add(self, problem: Problem) -> None:
         self.problems.setdefault((problem.location.file, problem.location.line, problem.message), problem)
@@ -227,20 +232,62 @@ class _Linter:
                     found.append((occasion, variant))
         return found
 
-    def guard(self, name: str, text: str, language: str, *, html: bool) -> None:
+    def referenced(self, name: str) -> list[str]:
+        if name not in self._references:
+            self._references[name] = self._referenced(name, {name})
+        return self._references[name]
+
+    def source_lines(self, name: str) -> list[str] | None:
+        if name not in self._sources:
+            try:
+                self._sources[name] = (self.dir / name).read_text(encoding="utf-8").splitlines()
+            except (OSError, UnicodeDecodeError):
+                self._sources[name] = None
+        return self._sources[name]
+
+    def _referenced(self, name: str, seen: set[str]) -> list[str]:
+        """The templates `name` includes, imports or extends, and theirs in turn (names written out)."""
+        env = self.renderer.text_env
+        try:
+            source = env.loader.get_source(env, name)[0] if env.loader else ""
+            found = [n for n in meta.find_referenced_templates(env.parse(source)) if isinstance(n, str)]
+        except Exception:  # a broken or missing template is reported by compile_all
+            return []
+        names: list[str] = []
+        for other in found:
+            if other not in seen:
+                seen.add(other)
+                names += [other, *self._referenced(other, seen)]
+        return names
+
+    def locate(self, names: list[str], phrase: str, rendered_line: str) -> Location:
+        """The file and line that wrote `phrase`: one of `names` or a template they include, else names[0]:1."""
+        candidates = list(dict.fromkeys([*names, *(r for n in names for r in self.referenced(n))]))
+        for name in candidates:
+            lines = self.source_lines(name)
+            line = _written_at(self.dir / name, phrase, rendered_line, lines) if lines is not None else None
+            if line is not None:
+                return Location(str(self.dir / name), line)
+        return Location(str(self.dir / names[0]), 1)
+
+    def guard(self, name: str | list[str], text: str, language: str, *, html: bool, whole: bool = False) -> None:
+        """Offer-guard a rendered text; each finding goes to the template line that wrote it.
+
+        `whole`: the assembled message, whose parts were guarded one by one already; only what
+        those checks did not report (the layout, a phrase formed where two parts meet) is added.
+        """
+        names = [name] if isinstance(name, str) else name
+        files = {str(self.dir / n) for n in [*names, *(r for n in names for r in self.referenced(n))]}
         rendered = text.splitlines()
         for finding in self.scan(text, language, html=html):
-            file = self.dir / name
+            # Phrase and rule only: the rendered line:col differs per sample contact and would
+            # list one template line once for every sample it was rendered with.
+            message = f"offer guard: {finding.phrase} ({finding.rule}); reword it, nurture never sends offers"
+            if whole and any(p.message == message and p.location.file in files for p in self.problems.values()):
+                continue
             at = getattr(finding, "line", 0) or 0
             line_text = rendered[at - 1] if 0 < at <= len(rendered) else ""
-            self.add(
-                Problem(
-                    Location(str(file), _finding_line(file, str(finding.phrase), line_text)),
-                    # Phrase and rule only: the rendered line:col differs per sample contact and
-                    # would list one template line once for every sample it was rendered with.
-                    f"offer guard: {finding.phrase} ({finding.rule}); reword it, nurture never sends offers",
-                )
-            )
+            self.add(Problem(self.locate(names, str(finding.phrase), line_text), message))
 
     def render_wording(self, language: str, occasion: str, variant: str, broken: set[str]) -> None:
         base = f"{language}/{occasion}/{variant}"
@@ -260,6 +307,14 @@ class _Linter:
             except TemplateProblem as exc:
                 self.add(exc.problem)
                 continue
+            # The message as it is sent, guarded whole as at send time: the HTML layout is part
+            # of it, and a phrase may only form where two parts meet.
+            self.guard([names["txt"], names["subject"], *footers.values()], f"{message.subject}\n{message.text}",
+                       language, html=False, whole=True)  # fmt: skip
+            if message.html:
+                # The layout also shows the subject (as the page title).
+                self.guard([names["html"], names["subject"], *footers.values(), LAYOUT], message.html, language,
+                           html=True, whole=True)  # fmt: skip
             self.check_message(language, occasion, base, context, message.subject, message.text, message.html)
 
     def check_message(

@@ -51,24 +51,31 @@ class LineIndex:
             if line.startswith("["):
                 header = _HEADER.match(line)
                 if header:
-                    section = _unquote(header.group(1))
+                    parts = [_unquote(p) for p in header.group(1).split(".")]
+                    section = ".".join(parts)
                     self.sections.setdefault(section, number)
+                    # `[caps.sub]` or `[[caps]]` is where a wrong shape of [caps] is written.
+                    self._note_path(parts, number)
                 continue
             found = _KEY.match(line)
             if not found:
                 continue
             parts = [_unquote(p) for p in found.group(1).split(".")]
-            scope = ".".join([section, *parts[:-1]]) if section else ".".join(parts[:-1])
-            self.keys.setdefault((scope, parts[-1]), number)
+            # `sub.x = 1` below [caps] is where [caps] sub is written; `caps = { ... }` is where [caps] is.
+            self._note_path([*([section] if section else []), *parts], number)
             rest = line[found.end() :]
             for quote in ('"""', "'''"):
                 if rest.count(quote) % 2:
                     open_quote = quote
 
+    def _note_path(self, parts: list[str], number: int) -> None:
+        for depth in range(1, len(parts) + 1):
+            self.keys.setdefault((".".join(parts[: depth - 1]), parts[depth - 1]), number)
+
     def line(self, section: str, key: str | None = None) -> int | None:
         if key is not None and (section, key) in self.keys:
             return self.keys[(section, key)]
-        return self.sections.get(section)
+        return self.sections.get(section) or self.keys.get(("", section))
 
 
 def _unquote(name: str) -> str:
@@ -173,7 +180,7 @@ def _drop_unknown(data: dict[str, Any], out: _Collector) -> None:
             del data[section]
             continue
         if not isinstance(value, dict):
-            out.add(Location(out.shown_path, out.lines.line("", section)),
+            out.add(Location(out.shown_path, out.lines.line(section)),
                     f"{section} = {toml_literal(value)} should be a section; write [{section}] on a line "
                     "of its own with its keys below it")  # fmt: skip
             del data[section]

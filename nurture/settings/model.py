@@ -17,8 +17,10 @@ from datetime import time, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 from zoneinfo import available_timezones
 
+import idna
 from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -199,11 +201,71 @@ def env_name(example: str) -> BeforeValidator:
     return BeforeValidator(check)
 
 
+# What RFC 3986 allows in a URL: anything else (`<`, `"`, spaces, `{`) cannot go into a mail header.
+_URL_SAFE = "/%:@!$&'()*+,;=-._~"
+_URL_CHARS = re.compile(r"[A-Za-z0-9" + re.escape(_URL_SAFE) + r"\[\]]*")
+MAX_URL = 500  # the link, plus the contact's part, must fit into one List-Unsubscribe header
+
+
 def web_url() -> BeforeValidator:
+    """A base URL that a contact's own link part is appended to, after a "/"."""
+    example = '"https://example.com/u"'
+
     def check(value: Any) -> str:
-        if isinstance(value, str) and (not value.strip() or re.fullmatch(r"https?://[^\s/]+(/\S*)?", value.strip())):
-            return value.strip()
-        raise fail('is not a web address; write it like "https://example.com/u", or "" for none')
+        found = re.fullmatch(r"(https?://)([^\s/?#]+)(\S*)", value.strip()) if isinstance(value, str) else None
+        if isinstance(value, str) and not value.strip():
+            return ""
+        if not found:
+            raise fail(f'is not a web address; write it like {example}, or "" for none')
+        scheme, host, path = found.groups()
+        if "?" in path or "#" in path:
+            raise fail("has a ? or # part, but nurture adds each contact's own link part after a /, which "
+                       f'would end up inside it and break every unsubscribe link; write it like {example}')  # fmt: skip
+        try:
+            # An international domain is written the way a mail header can carry it (IDNA2008, as
+            # for addresses: Python's own codec turns "straße" into a different domain).
+            host = host if host.isascii() else idna.encode(host, uts46=True).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            raise fail(f'has a domain that is not valid; write it like {example}') from None
+        url = scheme + host + quote(path, safe=_URL_SAFE)
+        if not _URL_CHARS.fullmatch(url[len(scheme) :]):
+            raise fail('contains characters a web address cannot have (like < > " { } or a backslash); '
+                       f"write it like {example}")  # fmt: skip
+        if len(url) > MAX_URL:
+            raise fail(f"is longer than {MAX_URL} characters; use a shorter address like {example}")
+        return url
+
+    return BeforeValidator(check)
+
+
+def server_name(example: str) -> BeforeValidator:
+    """A host name or IP address alone: the port has a key of its own, and there is no scheme."""
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise fail(f'is not text; write it in quotes like "{example}"')
+        value = value.strip()
+        if "://" in value:
+            raise fail(f'should be the server name alone, without "{value.split("://")[0]}://"; write it like "{example}"')
+        if re.fullmatch(r"[^:\[\]]+:\d+", value):
+            name, port = value.rsplit(":", 1)
+            raise fail(f'has the port in it; write host = "{name}" and port = {port} on its own line')
+        if any(c.isspace() or not c.isprintable() for c in value) or "/" in value or "@" in value:
+            raise fail(f'is not a server name; write it like "{example}" (no spaces, no path)')
+        return value
+
+    return BeforeValidator(check)
+
+
+def path_text(example: str) -> BeforeValidator:
+    """A file or folder path; empty would silently mean the config's own folder."""
+
+    def check(value: Any) -> str:
+        if not isinstance(value, str):
+            raise fail(f'is not text; write it in quotes like "{example}"')
+        if not value.strip():
+            raise fail(f'is empty; write the path like "{example}" (relative to the folder of this file)')
+        return value.strip()
 
     return BeforeValidator(check)
 
@@ -298,8 +360,8 @@ class General(Section):
 
 
 class Paths(Section):
-    templates: Annotated[str, text("../templates")] = "../templates"
-    content: Annotated[str, text("content.toml")] = "content.toml"
+    templates: Annotated[str, path_text("../templates")] = "../templates"
+    content: Annotated[str, path_text("content.toml")] = "content.toml"
 
 
 class Database(Section):
@@ -329,7 +391,7 @@ class Sender(Section):
 
 
 class Smtp(Section):
-    host: Annotated[str, text("127.0.0.1")] = "127.0.0.1"
+    host: Annotated[str, server_name("smtp.example.com")] = "127.0.0.1"
     port: Annotated[int, whole(587, 1, 65535)] = 1025
     security: Annotated[str, choice(SECURITIES, "security mode")] = "none"
     username: Annotated[str, text("jana@example.com")] = ""
