@@ -134,3 +134,13 @@ def test_a_section_written_in_another_shape_is_reported_at_its_line(
     assert settings is None and len(problems) == 1, problems
     assert problems[0].location.line == line, problems
     assert re.match(re.escape(f"{path}:{line}: {start}"), str(problems[0])), problems[0]
+
+
+def test_a_missing_templates_folder_is_reported_at_its_line_with_a_fix(tmp_path: Path) -> None:
+    """It was reported without a line and without saying what to do."""
+    config, _ = config_with(tmp_path, 'templates = "../templates"', 'templates = "vorlagen"')
+    number = config.read_text(encoding="utf-8").splitlines().index('templates = "vorlagen"') + 1
+    lines = check_lines(config)
+    assert f"{config}:{number}: [paths] templates: the folder {tmp_path / 'vorlagen'} does not exist; create it" in (
+        "\n".join(lines)
+    ), lines
