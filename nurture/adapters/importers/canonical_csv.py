@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from nurture.adapters.importers.records import ImportNotice, Item, ReadProgress, RowProblem
-from nurture.adapters.importers.rows import Duplicates, build_contact
+from nurture.adapters.importers.rows import Duplicates, build_contact, shifted_row
 from nurture.adapters.importers.textio import csv_records
 from nurture.adapters.importers.values import drop_text_marker
 
@@ -56,13 +56,9 @@ def read_canonical_csv(path: Path, progress: ReadProgress) -> Iterator[Item]:
             continue
         if not any(c.strip() for c in cells):
             continue
-        if len(cells) > len(header):
-            yield RowProblem(
-                start,
-                f"the row has {len(cells)} cells but the header names {len(header)} columns; "
-                "a value containing a comma must be in double quotes",
-                label,
-            )
+        shifted = shifted_row(start, cells, header, label)
+        if shifted is not None:
+            yield shifted
             continue
         row = {key: drop_text_marker(cell) for key, cell in zip(header, cells, strict=False) if key}
         # A contact known only by its profile (from LinkedIn or a phone, written out by `contacts

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from nurture.adapters.importers.records import ImportedContact, ImportNotice, Item, ReadProgress, RowProblem
-from nurture.adapters.importers.rows import Duplicates, build_contact
+from nurture.adapters.importers.rows import Duplicates, build_contact, shifted_row
 from nurture.adapters.importers.textio import csv_records
 
 HEADER = {
@@ -53,13 +53,9 @@ def read_linkedin_csv(path: Path, progress: ReadProgress) -> Iterator[Item]:
             continue
         if not any(c.strip() for c in cells):
             continue
-        if len(cells) > len(header):  # an unquoted comma shifted the cells: no value can be trusted
-            yield RowProblem(
-                start,
-                f"the row has {len(cells)} cells but the header names {len(header)} columns; "
-                "a value containing a comma must be in double quotes",
-                label,
-            )
+        shifted = shifted_row(start, cells, header, label)
+        if shifted is not None:
+            yield shifted
             continue
         row = {key: cell for key, cell in zip(header, cells, strict=False) if key}
         item = build_contact(start, row, label, require_email=False, column_names=names)

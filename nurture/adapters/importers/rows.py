@@ -89,6 +89,14 @@ def build_contact(
     return ImportedContact(row=row, email=email, **out)
 
 
+def shifted_row(line: int, cells: list[str], header: list[str | None], label: str) -> RowProblem | None:
+    """A row with more cells than the header names: an unquoted comma shifted them, no value can be trusted."""
+    if len(cells) <= len(header):
+        return None
+    return RowProblem(line, f"the row has {len(cells)} cells but the header names {len(header)} columns; "
+                            "a value containing a comma must be in double quotes", label)  # fmt: skip
+
+
 class Duplicates:
     """Remembers the rows seen by e-mail and by profile URL within one file.
 
