@@ -5,6 +5,7 @@ Kept in one place so that the CLI, the database and the planner agree on the exa
 
 from __future__ import annotations
 
+import unicodedata
 from typing import Final
 
 GENDERS: Final = ("female", "male", "diverse")
@@ -74,3 +75,12 @@ MAX_LENGTH: Final = {
     "consent_source": 1000,
     "note": 10000,
 }
+
+
+def control_character(text: str) -> str | None:
+    """The first control character (or lone surrogate) in a one-line text a person typed, else None.
+
+    Such a character has no place in a name, a note or a detail that goes into a message or a
+    record: an escape sequence, a NUL (which PostgreSQL refuses), bytes that were not text.
+    """
+    return next((ch for ch in text if unicodedata.category(ch) in ("Cc", "Cs")), None)

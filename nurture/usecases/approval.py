@@ -7,7 +7,6 @@ before the approval holds. The Message-ID is fixed at approval so every retry re
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +18,7 @@ from nurture.adapters.db.contact_store import to_view
 from nurture.adapters.db.message_store import MessageStore
 from nurture.adapters.db.tables import MAX_ACTOR, Contact, Message
 from nurture.domain.content import ContentItem
+from nurture.domain.vocabulary import control_character
 from nurture.errors import InvalidTransition, NotFound, NurtureError
 from nurture.usecases.compose import Composed, Composer
 from nurture.usecases.compose_planned import PLANNED, PlannedComposer
@@ -35,7 +35,7 @@ def checked_actor(actor: str) -> str:
     name = " ".join(actor.split())
     if not name:
         raise NurtureError("the approver's name is empty; give one with --as NAME")
-    odd = next((ch for ch in name if unicodedata.category(ch) in ("Cc", "Cs")), None)
+    odd = control_character(name)
     if odd is not None:
         raise NurtureError(f"the approver's name contains the control character {odd!r}; remove it")
     if len(name) > MAX_ACTOR:

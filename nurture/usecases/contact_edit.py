@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from nurture.domain.birthdays import birthday_date
-from nurture.domain.vocabulary import MAX_LENGTH
+from nurture.domain.vocabulary import MAX_LENGTH, control_character
 from nurture.errors import NurtureError
 
 TEXT_FIELDS = ("first_name", "last_name", "title", "company", "position", "consent_source", "note")
@@ -22,7 +21,7 @@ def validated_changes(fields: Mapping[str, Any], now: datetime) -> dict[str, Any
         if name in fields:
             value = " ".join(str(fields[name]).split())
             option = "--" + name.replace("_", "-")
-            odd = next((ch for ch in value if unicodedata.category(ch) in ("Cc", "Cs")), None)
+            odd = control_character(value)
             if odd is not None:
                 raise NurtureError(f"{option} contains the control character {odd!r}; remove it")
             limit = MAX_LENGTH.get(name)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
-import unicodedata
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ from zoneinfo import ZoneInfo
 import click
 from sqlalchemy import select
 
+from nurture.domain.vocabulary import control_character
 from nurture.entrypoints.cli import cli
 from nurture.entrypoints.cli.common import (
     Progress,
@@ -284,7 +284,7 @@ def event_add(ref: str, kind: str, day: datetime, detail: tuple[str, ...]) -> No
         key, value = key.strip(), " ".join(value.split())
         if not sep or not key:
             fail(f"--detail {item!r} is not KEY=VALUE; write it like --detail title=\"Mein Buch\"")
-        odd = next((ch for ch in key + value if unicodedata.category(ch) in ("Cc", "Cs")), None)
+        odd = control_character(key + value)
         if odd is not None:
             fail(f"--detail {item!r} contains the control character {odd!r}; remove it")
         if len(key) > MAX_DETAIL_KEY or len(value) > MAX_DETAIL:
