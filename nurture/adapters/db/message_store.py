@@ -188,12 +188,9 @@ class MessageStore:
         approval, a contact edit re-rendering it, the sender claiming it) waits for this one and
         then sees its outcome, instead of both working from the same old copy.
         """
-        # A number beyond the INTEGER column is no message (and never reaches the database).
-        valid = 0 < message_id <= MAX_ID
-        if valid and lock:
-            row = self.session.get(Message, message_id, with_for_update=True, populate_existing=True)
-        else:
-            row = self.session.get(Message, message_id) if valid else None
+        row = None
+        if 0 < message_id <= MAX_ID:  # a number beyond the INTEGER column is no message (nor a query)
+            row = self.session.get(Message, message_id, with_for_update=lock or None, populate_existing=lock)
         if row is None:
             raise NotFound(f"no message {message_id}; `nurture queue --status all` lists them")
         return row
