@@ -11,12 +11,8 @@ from nurture.adapters.db.contact_store import ContactStore
 from nurture.adapters.db.message_store import MessageStore
 from nurture.adapters.db.tables import Message
 from nurture.domain.contacts import ContactView
-from nurture.errors import InvalidTransition
 
 OPEN = ("planned", "pending", "review", "blocked", "approved", "failed")
-# A message can change under us a few times (composed, approved, claimed, given back); each
-# change is another transaction's commit, so a handful of re-reads always settles it.
-_TRIES = 5
 
 
 def unsubscribe_contact(
@@ -25,29 +21,26 @@ def unsubscribe_contact(
     """Mark the contact unsubscribed and reject its open messages; returns (contact, messages cancelled).
 
     The opt-out never fails because a message changed meanwhile (the sender claimed it, a
-    person approved it, the planner wrote it): that message is read again and cancelled if it
-    is still open. One the sender holds (`sending`) was re-checked before this commit; it is
-    recorded as whatever the relay answers, and a retry of it is refused at its next re-check.
+    person approved it, the planner wrote it): the open messages are read under a lock, so
+    such a change is seen before any of them is cancelled. One the sender holds (`sending`)
+    was re-checked before this commit; it is recorded as whatever the relay answers, and a
+    retry of it is refused at its next re-check.
     """
     with factory() as session, session.begin():
         store = ContactStore(session)
         view = store.unsubscribe(ref, now, actor, source)
         messages = MessageStore(session)
-        rows = session.scalars(select(Message).where(Message.contact_id == view.id, Message.status.in_(OPEN)))
+        # Locked as read: a claim by the sender or a person's approval running now commits first
+        # and is seen here (a message now `sending` is no longer open), or waits for this opt-out.
+        rows = session.scalars(
+            select(Message)
+            .where(Message.contact_id == view.id, Message.status.in_(OPEN))
+            .order_by(Message.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
         cancelled = 0
         for row in list(rows):
-            for _ in range(_TRIES):
-                try:
-                    messages.move(row, "rejected", actor, now, note="unsubscribed", reason="the contact unsubscribed")
-                except InvalidTransition:
-                    session.refresh(row)
-                    if row.status in OPEN:
-                        continue
-                    break
-                cancelled += 1
-                break
-            else:
-                raise InvalidTransition(
-                    f"message {row.id} kept changing while the contact was unsubscribed; run the opt-out again"
-                )
+            messages.move(row, "rejected", actor, now, note="unsubscribed", reason="the contact unsubscribed")
+            cancelled += 1
     return view, cancelled
