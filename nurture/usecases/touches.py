@@ -272,9 +272,10 @@ def import_sent_mail(
     """Record a touch per known recipient and mail; a mail that cannot be read is skipped and named.
 
     The summary holds the counts, and `problems` ("where: what") when a mail was skipped or
-    read with a guess; it is absent when everything was read cleanly.
+    read with a guess, with `unread` counting the skipped ones; both are absent when everything
+    was read cleanly.
     """
-    mails = touches = already = 0
+    mails = touches = already = unread = 0
     latest: dict[int, datetime] = {}  # contact -> its newest touch of this import
     problems: list[str] = []
     parser = BytesParser(policy=compat32)
@@ -292,10 +293,12 @@ def import_sent_mail(
                 progress(mails)
             if mail.problem is not None:
                 problems.append(f"{mail.where}: {mail.problem}")
+                unread += 1
                 continue
             msg = parser.parsebytes(mail.raw, headersonly=True)
             if not msg.keys():
                 problems.append(f"{mail.where}: no mail header found (To, Date, ...); skipped")
+                unread += 1
                 continue
             recipients = _recipients(msg, mail.notes)
             at = _sent_at(msg, now, mail.stored_at, mail.notes) if recipients & by_email.keys() else now
@@ -323,4 +326,6 @@ def import_sent_mail(
     }
     if problems:
         result["problems"] = problems
+    if unread:
+        result["unread"] = unread
     return result

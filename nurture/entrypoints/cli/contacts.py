@@ -333,10 +333,10 @@ def touch(ref: str | None, day: datetime | None, note: str | None, import_path: 
                 click.echo(problem, err=True)
             click.echo(f"{result['mails']} mail(s) read, {result['touches']} touch(es) recorded for "
                        f"{result['contacts']} contact(s), {result['already']} already known")  # fmt: skip
-        skipped = sum(1 for p in problems if "skipped" in p or "could not be read" in p)
-        if skipped:
+        unread = result.get("unread", 0)
+        if unread:
             # Like a rejected row of `import`: the rest is in, these are not.
-            fail(f"{skipped} mail(s) could not be read; fix them in {import_path} and import again "
+            fail(f"{unread} mail(s) could not be read; fix them in {import_path} and import again "
                  "(what was read is recorded, and nothing is recorded twice)")  # fmt: skip
         return
     if not ref or day is None:
