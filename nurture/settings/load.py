@@ -360,6 +360,12 @@ def sending_problems(settings: Settings) -> list[Problem]:
     return problems
 
 
+def config_location(settings: Settings, section: str, key: str) -> Location:
+    """Where `[section] key` is written in the settings' config file (the file alone if not found)."""
+    lines = _lines_of(settings.config_path)
+    return Location(str(settings.config_path), lines.line(section, key) if lines else None)
+
+
 def _lines_of(path: Path) -> LineIndex | None:
     try:
         return LineIndex(path.read_text(encoding="utf-8-sig"))

@@ -43,15 +43,12 @@ def all_problems(config_path: Path) -> list:
     if settings.templates_dir.is_dir():
         problems += lint_templates(settings.templates_dir, guard)
     else:
-        from nurture.settings.load import LineIndex
+        from nurture.errors import Problem
+        from nurture.settings.load import config_location
 
-        try:
-            line = LineIndex(settings.config_path.read_text(encoding="utf-8-sig")).line("paths", "templates")
-        except (OSError, UnicodeDecodeError):
-            line = None
-        where = f"{settings.config_path}:{line}" if line else str(settings.config_path)
-        problems.append(f"{where}: [paths] templates: the folder {settings.templates_dir} does not exist; create it "
-                        "(a copy of the shipped templates/ is a good start) or point [paths] templates at it")  # fmt: skip
+        problems.append(Problem(config_location(settings, "paths", "templates"),
+                                f"[paths] templates: the folder {settings.templates_dir} does not exist; create it "
+                                "(a copy of the shipped templates/ is a good start) or point [paths] templates at it"))  # fmt: skip
     _items, content_problems = load_content_library(settings.content_path)
     return problems + content_problems
 
