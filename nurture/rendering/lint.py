@@ -151,13 +151,8 @@ def _flat(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
-def _written_at(source_file: Path, phrase: str, rendered_line: str, lines: list[str] | None = None) -> int | None:
+def _written_at(lines: list[str], phrase: str, rendered_line: str) -> int | None:
     """The template line that wrote the guard's phrase (outside Jinja tags); None if it is not there."""
-    if lines is None:
-        try:
-            lines = source_file.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError):
-            return None
     needle, rendered = _flat(phrase), _flat(rendered_line)
     candidates: list[tuple[int, str]] = []
     for number, line in enumerate(lines, 1):
@@ -265,7 +260,7 @@ class _Linter:
         candidates = list(dict.fromkeys([*names, *(r for n in names for r in self.referenced(n))]))
         for name in candidates:
             lines = self.source_lines(name)
-            line = _written_at(self.dir / name, phrase, rendered_line, lines) if lines is not None else None
+            line = _written_at(lines, phrase, rendered_line) if lines is not None else None
             if line is not None:
                 return Location(str(self.dir / name), line)
         return Location(str(self.dir / names[0]), 1)
