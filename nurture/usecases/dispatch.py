@@ -23,6 +23,7 @@ two per message.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import functools
 import logging
@@ -130,6 +131,7 @@ class Dispatcher:
     prefetch: int = 8  # messages a worker claims and hands over per transaction, at most
     batch_window: float = 1.0  # seconds of sending a batch may cover under a rate cap (keeps re-checks fresh)
     lease: timedelta = timedelta(minutes=5)
+    renew_every: float | None = None  # seconds between lease renewals while the run lasts; default a third of the lease
     max_attempts: int = 8
     retry_base: timedelta = timedelta(minutes=5)
     rng: random.Random = field(default_factory=random.Random)
@@ -146,7 +148,13 @@ class Dispatcher:
         budget = [limit if limit is not None else -1]
         # Claims of a killed sender are settled once per run, before anything is claimed.
         await self._db(self._settle_dead_leases)
-        await asyncio.gather(*(self._worker(summary, budget) for _ in range(max(1, self.concurrency))))
+        keeper = asyncio.create_task(self._keep_leases())
+        try:
+            await asyncio.gather(*(self._worker(summary, budget) for _ in range(max(1, self.concurrency))))
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
         summary.seconds = time.perf_counter() - started
         return summary
 
@@ -163,6 +171,31 @@ class Dispatcher:
             return await asyncio.to_thread(fn, *args)
         call = functools.partial(contextvars.copy_context().run, fn, *args)
         return await asyncio.get_running_loop().run_in_executor(executor, call)
+
+    async def _keep_leases(self) -> None:
+        """Renew this run's leases while it lasts, so only a sender that died loses its claims.
+
+        A send to a slow relay may take longer than the lease (`data_timeout` alone is ten
+        minutes by default); without renewal another sender would take the waiting messages
+        for a dead sender's and put them in review. A run that hangs stops renewing with its
+        event loop, and a run that is over renews nothing.
+        """
+        every = self.renew_every if self.renew_every is not None else self.lease.total_seconds() / 3
+        told = False
+        while True:
+            await asyncio.sleep(max(every, 0.01))
+            try:
+                await self._db(self._renew_leases)
+                told = False
+            except Exception as exc:  # the sending goes on; a lease that runs out sends nothing twice
+                if not told:
+                    told = True
+                    why = database_problem(exc) or repr(exc)
+                    _log.warning(f"the leases of the messages being sent cannot be renewed: {why}; retrying")
+
+    def _renew_leases(self) -> None:
+        with self.factory() as session, session.begin():
+            MessageStore(session).renew_leases(self.worker, self.clock(), self.lease)
 
     def _settle_dead_leases(self) -> None:
         with self.factory() as session, session.begin():
@@ -374,6 +407,14 @@ class Dispatcher:
             held = set(store.finish_sent([(o.claim.row.id, o.finished) for o in sent], self.worker, now))
             store.touch_contacts([(o.claim.row.contact_id, o.finished) for o in sent if o.claim.row.id in held])
             summary.sent += len(sent)
+            lost = [o.claim.row.id for o in sent if o.claim.row.id not in held]
+            if lost:  # a person decided about them while the relay held them: they must hear it
+                summary.errors.append(
+                    f"the relay accepted message(s) {', '.join(map(str, lost))} after this sender's claim had run "
+                    "out and someone had decided about them meanwhile; they did go out: check `nurture show` "
+                    "before approving them again"
+                )
+                _log.warning(summary.errors[-1])
             for o in outcomes:
                 if o.result.outcome is not Outcome.SENT:
                     self._record_unsent(store, o.claim.row, o.result, now, summary)

@@ -522,6 +522,26 @@ class MessageStore:
         self.add_log(released, "sending", "approved", worker, now, reason)
         return released
 
+    def renew_leases(self, worker: str, now: datetime, lease: timedelta) -> int:
+        """Push the leases of the messages this worker still holds to `now + lease`: it is alive.
+
+        A slow relay may hold one transaction open for `data_timeout` (ten minutes by default),
+        and a batch holds several messages, so a lease taken at the hand-over can run out while
+        its sender is still waiting for an answer; another sender would then put those messages
+        in review as "delivery uncertain", and a person approving one again sends a second
+        copy. Rows another transaction has locked (they are being recorded) are skipped, which
+        also keeps this from deadlocking with it; a claim someone else has settled meanwhile is
+        no longer this worker's and stays as it is (fencing by `claimed_by`).
+        """
+        c = _messages.c
+        mine = select(c.id).where(c.status == "sending", c.claimed_by == worker).with_for_update(skip_locked=True)
+        stmt = (
+            update(_messages)
+            .where(c.id.in_(mine.scalar_subquery()), c.status == "sending", c.claimed_by == worker)
+            .values(lease_until=now + lease)
+        )
+        return int(self._connection().execute(stmt).rowcount or 0)
+
     def reap_dead_leases(self, now: datetime) -> tuple[list[int], list[int]]:
         """Leases that ran out while `sending` (a worker died).
 

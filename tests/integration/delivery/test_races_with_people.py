@@ -355,6 +355,57 @@ def test_a_send_outliving_its_lease_is_sent_once_and_recorded_as_sent(db_url, ho
         assert session.get(Contact, final.contact_id).last_touch_at is not None
 
 
+def test_a_living_sender_keeps_its_claim_while_a_slow_relay_holds_the_message(db_url, holding_smtp):
+    """The sender renews its lease while it waits: another sender leaves the message alone, nobody is asked to review."""
+    handler, port = holding_smtp
+    app = make_app(db_url, port)
+    [mid] = approved_messages(app, 1)
+    dispatcher = app.dispatcher("slow")
+    dispatcher.renew_every = 0.05
+    first = Background(lambda: asyncio.run(dispatcher.run_once()))
+    assert handler.arrived.wait(10), "the message never reached the relay"
+    handed = row(app, mid).lease_until
+
+    # Four minutes of the sender's time go by while the relay still holds the transaction.
+    app.clock.advance(timedelta(minutes=4))
+    deadline = time.monotonic() + 10
+    while row(app, mid).lease_until <= handed:
+        assert time.monotonic() < deadline, "the lease was never renewed"
+        time.sleep(0.02)
+
+    # Six minutes after the hand-over (the lease is five) another sender starts: the claim is alive.
+    later = make_app(db_url, port)
+    later.clock.advance(timedelta(minutes=6))
+    second = asyncio.run(later.dispatcher("cron").run_once())
+    assert second.sent == 0 and second.uncertain == 0
+    assert row(app, mid).status == "sending"
+
+    handler.release.set()
+    assert first.result().sent == 1
+    final = row(app, mid)
+    assert final.status == "sent" and final.lease_until is None
+    assert message_ids_on_wire(handler.received) == [final.message_id]
+    assert [(a, b) for a, b, _ in log_of(app, mid)] == [("approved", "sending"), ("sending", "sent")]
+
+
+def test_renewing_leaves_claims_it_no_longer_holds_alone(db_url, holding_smtp):
+    """A claim settled by someone else is not this worker's any more: renewal changes nothing about it."""
+    from nurture.adapters.db.message_store import MessageStore
+
+    _, port = holding_smtp
+    app = make_app(db_url, port)
+    mine, settled = approved_messages(app, 2)
+    with app.factory() as session, session.begin():
+        store = MessageStore(session)
+        assert sorted(store.claim_due(app.now(), "w1", timedelta(minutes=5), 2)) == [mine, settled]
+        store.finish(settled, "w1", "review", app.now(), reason="delivery uncertain: test")
+    with app.factory() as session, session.begin():
+        assert MessageStore(session).renew_leases("w1", app.now() + timedelta(minutes=3), timedelta(minutes=5)) == 1
+        assert MessageStore(session).renew_leases("w2", app.now(), timedelta(minutes=5)) == 0
+    assert row(app, mine).lease_until.replace(tzinfo=None) == (app.now() + timedelta(minutes=8)).replace(tzinfo=None)
+    assert row(app, settled).status == "review" and row(app, settled).lease_until is None
+
+
 # --- opt-outs racing people and the planner ---------------------------------------------------------
 
 
