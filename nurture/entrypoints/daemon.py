@@ -22,6 +22,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 
+from nurture.adapters.db.engine import plan_lock
 from nurture.adapters.db.message_store import MessageStore
 from nurture.clock import Clock, clock_from
 from nurture.entrypoints.app import App, worker_name
@@ -31,7 +32,6 @@ from nurture.settings import load_settings
 from nurture.usecases.runs import record_run
 
 log = logging.getLogger("nurture.daemon")
-PLAN_LOCK = 0x6E757274  # "nurt": the advisory lock key for planning
 STOP_GRACE = 8.0
 
 
@@ -121,7 +121,7 @@ class Daemon:
     def _plan(self) -> None:
         app = self.app
         started = time.perf_counter()
-        with self._plan_lock() as got:
+        with plan_lock(app.engine) as got:
             if not got:
                 log.info("plan skipped: another daemon is planning")
                 return
@@ -133,21 +133,6 @@ class Daemon:
                 return
         record_run(app.factory, "plan", self.worker, app.now(), app.now(), summary.as_dict())
         log.info("plan run done", extra={"fields": {**summary.as_dict(), "duration": round(time.perf_counter() - started, 3)}})
-
-    @contextlib.contextmanager
-    def _plan_lock(self) -> Any:
-        engine = self.app.engine
-        if engine.dialect.name != "postgresql":
-            yield True
-            return
-        with engine.connect() as conn:
-            got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": PLAN_LOCK}).scalar())
-            try:
-                yield got
-            finally:
-                if got:
-                    conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PLAN_LOCK})
-                    conn.commit()
 
     async def send_job(self) -> None:
         if self.stopping.is_set():

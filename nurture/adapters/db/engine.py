@@ -79,6 +79,41 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
+# The advisory lock key for planning ("nurt"): one plan run at a time per PostgreSQL database.
+PLAN_LOCK = 0x6E757274
+
+
+@contextmanager
+def plan_lock(engine: Engine, *, wait: bool = False, waiting: Any = None) -> Iterator[bool]:
+    """Hold the planning lock while the block runs; yields whether it is held.
+
+    Two plan runs at once (two daemons, or `nurture plan` next to a daemon) would insert nothing
+    twice (the idempotency key is unique) but would decide every contact twice and fight over
+    the same rows. Without ``wait`` the lock is only tried (a daemon skips its run); with it,
+    ``waiting`` is called once if someone else holds it, then the lock is waited for. SQLite
+    serialises writers by itself: the block always runs.
+    """
+    from sqlalchemy import text
+
+    if engine.dialect.name != "postgresql":
+        yield True
+        return
+    with engine.connect() as conn:
+        got = bool(conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": PLAN_LOCK}).scalar())
+        if not got and wait:
+            if waiting is not None:
+                waiting()
+            conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": PLAN_LOCK})
+            got = True
+        conn.commit()  # the lock belongs to the session: no transaction stays open while planning
+        try:
+            yield got
+        finally:
+            if got:
+                conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": PLAN_LOCK})
+                conn.commit()
+
+
 def alembic_config(url: str) -> Any:
     from alembic.config import Config
 

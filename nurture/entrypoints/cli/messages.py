@@ -46,6 +46,7 @@ def _duration(value: str | None) -> object:
 @handle_errors
 def plan(horizon: str | None) -> None:
     """Plan messages for the horizon; running it twice adds nothing."""
+    from nurture.adapters.db.engine import plan_lock
     from nurture.entrypoints.app import worker_name
     from nurture.usecases.runs import record_run
 
@@ -58,9 +59,14 @@ def plan(horizon: str | None) -> None:
         done[what] = n
         progress.update(done["contacts"], f"contacts, {done['written']} message(s) written")
 
-    summary = app.planner(_duration(horizon)).run(
-        started, lambda n: show("contacts", n), lambda n: show("written", n)
-    )  # type: ignore[arg-type]
+    def waiting() -> None:
+        click.echo("another plan run (a daemon, or a second `nurture plan`) is working right now; "
+                   "waiting for it to finish …", err=True)  # fmt: skip
+
+    with plan_lock(app.engine, wait=True, waiting=waiting):
+        summary = app.planner(_duration(horizon)).run(
+            app.now(), lambda n: show("contacts", n), lambda n: show("written", n)
+        )  # type: ignore[arg-type]
     progress.done()
     record_run(app.factory, "plan", worker_name(), started, app.now(), summary.as_dict())
     if opts().json:
