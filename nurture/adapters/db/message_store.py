@@ -449,37 +449,39 @@ class MessageStore:
     def _record_late_success(self, sent: Sequence[tuple[int, datetime]], worker: str, now: datetime) -> list[int]:
         """The relay accepted messages whose lease ran out meanwhile: they are sent, not 'delivery uncertain'.
 
-        A slow relay can hold a transaction open past the lease; another sender then puts the
-        message in review as "delivery uncertain", and an approver who finds nothing in the
-        mailbox yet would approve it again: a second copy. The relay's answer is known now, so
-        the message is recorded as sent, but only while it still sits in review from exactly
-        this claim (a person who has already decided about it is not overruled).
+        A sender that stops renewing (a hung process) loses its claims; another sender then puts
+        the message in review as "delivery uncertain", and an approver who finds nothing in the
+        mailbox yet approves it again: a second copy. The relay's answer is known now, so the
+        message is recorded as sent while it still sits in that review from exactly this claim,
+        or was approved again from it and not claimed yet (the approval asked for it to arrive,
+        and it has). A rejection, or a new send already under way, is left as it is.
         """
         recorded: list[int] = []
         c = _messages.c
+        took_over = [("sending", "review", "maintenance"), ("approved", "sending", worker)]
         for mid, at in sent:
             current = self._connection().execute(
                 select(c.status, c.reason, c.claimed_by).where(c.id == mid).with_for_update()
             ).first()
-            if current is None or current.status != "review" or current.claimed_by is not None:
+            if current is None or current.status not in ("review", "approved") or current.claimed_by is not None:
                 continue
-            if not (current.reason or "").startswith("delivery uncertain"):
-                continue
-            last_two = list(self.session.execute(
+            history = [tuple(entry) for entry in self.session.execute(
                 select(MessageLog.from_status, MessageLog.to_status, MessageLog.actor)
                 .where(MessageLog.message_id == mid)
                 .order_by(MessageLog.id.desc())
-                .limit(2)
-            ))  # fmt: skip
-            if [tuple(entry) for entry in last_two] != [("sending", "review", "maintenance"),
-                                                         ("approved", "sending", worker)]:  # fmt: skip
+                .limit(3)
+            )]  # fmt: skip
+            if current.status == "review":
+                if history[:2] != took_over or not (current.reason or "").startswith("delivery uncertain"):
+                    continue
+            elif history[1:] != took_over or history[0][:2] != ("review", "approved"):
                 continue
             self._connection().execute(
                 update(_messages)
-                .where(c.id == mid, c.status == "review")
+                .where(c.id == mid, c.status == current.status, c.claimed_by.is_(None))
                 .values(status="sent", sent_at=at, reason=None, updated_at=now)
             )
-            self.add_log([mid], "review", "sent", worker, now,
+            self.add_log([mid], current.status, "sent", worker, now,
                          "the relay accepted it after the sender's lease had run out")  # fmt: skip
             recorded.append(mid)
         if recorded:

@@ -355,6 +355,51 @@ def test_a_send_outliving_its_lease_is_sent_once_and_recorded_as_sent(db_url, ho
         assert session.get(Contact, final.contact_id).last_touch_at is not None
 
 
+def test_approved_again_from_review_while_the_relay_held_it_is_not_sent_twice(db_url, holding_smtp):
+    """The person approved the 'uncertain' message again before the late acceptance: it is recorded as sent, once."""
+    handler, port = holding_smtp
+    app = make_app(db_url, port)
+    [mid] = approved_messages(app, 1)
+    first = Background(lambda: asyncio.run(app.dispatcher("hung").run_once()))
+    assert handler.arrived.wait(10), "the message never reached the relay"
+
+    later = make_app(db_url, port)
+    later.clock.advance(timedelta(minutes=6))
+    asyncio.run(later.dispatcher("cron").run_once())
+    assert row(app, mid).status == "review"
+    [again] = later.desk().approve([mid], "jana")  # nothing in the mailbox yet: "send it"
+    assert again.ok, again.text
+
+    handler.release.set()
+    assert first.result().sent == 1
+    final = row(app, mid)
+    assert final.status == "sent" and final.sent_at is not None
+    # The next run has nothing to send: the one copy the relay took is the one the approval asked for.
+    later.clock.advance(timedelta(minutes=1))
+    assert asyncio.run(later.dispatcher("cron").run_once()).sent == 0
+    assert message_ids_on_wire(handler.received) == [final.message_id]
+    assert [(a, b) for a, b, _ in log_of(app, mid)][-2:] == [("review", "approved"), ("approved", "sent")]
+
+
+def test_rejected_from_review_while_the_relay_held_it_stays_rejected_and_the_run_says_it_went(db_url, holding_smtp):
+    """A rejection is not overruled, but the run tells that the relay did take the message."""
+    handler, port = holding_smtp
+    app = make_app(db_url, port)
+    [mid] = approved_messages(app, 1)
+    first = Background(lambda: asyncio.run(app.dispatcher("hung").run_once()))
+    assert handler.arrived.wait(10), "the message never reached the relay"
+    later = make_app(db_url, port)
+    later.clock.advance(timedelta(minutes=6))
+    asyncio.run(later.dispatcher("cron").run_once())
+    [no] = later.desk().reject([mid], "jana", "sent already, says the customer")
+    assert no.ok, no.text
+
+    handler.release.set()
+    summary = first.result()
+    assert row(app, mid).status == "rejected"
+    assert any(f"message(s) {mid} " in e and "did go out" in e for e in summary.errors), summary.errors
+
+
 def test_a_living_sender_keeps_its_claim_while_a_slow_relay_holds_the_message(db_url, holding_smtp):
     """The sender renews its lease while it waits: another sender leaves the message alone, nobody is asked to review."""
     handler, port = holding_smtp
