@@ -273,10 +273,12 @@ def import_sent_mail(
 
     The summary holds the counts, and `problems` ("where: what") when a mail was skipped or
     read with a guess, with `unread` counting the skipped ones; both are absent when everything
-    was read cleanly.
+    was read cleanly. `not_contacts` counts the recipient addresses that are no contact (with
+    the first few in `not_contacts_sample`).
     """
     mails = touches = already = unread = 0
     latest: dict[int, datetime] = {}  # contact -> its newest touch of this import
+    strangers: set[str] = set()  # recipients that are no contact: their touches cannot be recorded
     problems: list[str] = []
     parser = BytesParser(policy=compat32)
     with factory() as session, session.begin():
@@ -307,6 +309,7 @@ def import_sent_mail(
             for email in sorted(recipients):
                 cid = by_email.get(email)
                 if cid is None:
+                    strangers.add(email)
                     continue
                 key = hashlib.sha256(f"{ident}|{email}".encode()).hexdigest()
                 if key in seen:
@@ -324,6 +327,11 @@ def import_sent_mail(
         "contacts": len(latest),
         "already": already,
     }
+    if strangers:
+        # Said, not hidden: a marketer who expected these people's cadence to move learns that
+        # they are not contacts (import them, then import this export again: nothing is doubled).
+        result["not_contacts"] = len(strangers)
+        result["not_contacts_sample"] = sorted(strangers)[:10]
     if problems:
         result["problems"] = problems
     if unread:

@@ -333,6 +333,13 @@ def touch(ref: str | None, day: datetime | None, note: str | None, import_path: 
                 click.echo(problem, err=True)
             click.echo(f"{result['mails']} mail(s) read, {result['touches']} touch(es) recorded for "
                        f"{result['contacts']} contact(s), {result['already']} already known")  # fmt: skip
+            strangers = int(result.get("not_contacts", 0))  # type: ignore[call-overload]
+            if strangers:
+                sample = ", ".join(result.get("not_contacts_sample", []))  # type: ignore[arg-type]
+                more = f" and {strangers - 10} more" if strangers > 10 else ""
+                click.echo(f"{strangers} recipient address(es) are no contact, so nothing was recorded for them: "
+                           f"{sample}{more}; to count these mails, import those people "
+                           "(`nurture import`) and run this again (nothing is recorded twice)")  # fmt: skip
         unread = result.get("unread", 0)
         if unread:
             # Like a rejected row of `import`: the rest is in, these are not.

@@ -242,3 +242,27 @@ def test_mails_with_an_empty_message_id_are_told_apart(nurture, tmp_path: Path) 
         == "2026-11-20T09:00:00+00:00"
     )
     assert nurture.json("touch", "--import", str(box))["already"] == 2
+
+
+def test_recipients_who_are_no_contact_are_named_not_dropped_silently(nurture, tmp_path: Path) -> None:
+    """Mails to people who are not contacts were counted as read and nothing said why no touch came of them."""
+    nurture("import", str(SAMPLE))
+    box = tmp_path / "sent.mbox"
+    box.write_bytes(
+        mail(b"To: anna.mueller@example.de, new.lead@example.org\nCc: Somebody <SOMEBODY@Example.COM>\n"
+             b"Date: Sat, 21 Nov 2026 09:00:00 +0100\nMessage-ID: <s-1@example.com>\n")
+        + mail(b"To: new.lead@example.org\nDate: Sun, 22 Nov 2026 09:00:00 +0100\nMessage-ID: <s-2@example.com>\n")
+    )  # fmt: skip
+    result = nurture.json("touch", "--import", str(box))
+    assert result["touches"] == 1 and result["contacts"] == 1
+    assert result["not_contacts"] == 2
+    assert result["not_contacts_sample"] == ["new.lead@example.org", "somebody@example.com"]
+    text = nurture("touch", "--import", str(box)).output
+    assert ("2 recipient address(es) are no contact, so nothing was recorded for them: new.lead@example.org, "
+            "somebody@example.com; to count these mails, import those people") in text  # fmt: skip
+
+    many = tmp_path / "many.mbox"
+    many.write_bytes(b"".join(mail(f"To: lead{i:02d}@example.org\nMessage-ID: <m{i}@example.com>\n".encode())
+                              for i in range(12)))  # fmt: skip
+    text = nurture("touch", "--import", str(many)).output
+    assert "12 recipient address(es) are no contact" in text and "lead09@example.org and 2 more;" in text

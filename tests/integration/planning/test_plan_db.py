@@ -71,7 +71,8 @@ def test_an_imported_sent_mail_counts_as_a_touch(db_url, tmp_path: Path):
     box.add(msg)
     box.flush()
     result = import_sent_mail(app.factory, tmp_path / "sent.mbox", NOW)
-    assert result == {"mails": 1, "touches": 1, "contacts": 1, "already": 0}
+    assert result == {"mails": 1, "touches": 1, "contacts": 1, "already": 0, "not_contacts": 1,
+                      "not_contacts_sample": ["stranger@example.org"]}  # fmt: skip
     again = import_sent_mail(app.factory, tmp_path / "sent.mbox", NOW)
     assert again["touches"] == 0 and again["already"] == 1
     app.planner().run(NOW)
