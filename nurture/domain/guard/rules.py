@@ -217,7 +217,12 @@ COMMON_RULES: tuple[Rule, ...] = (
 
 # --- German -------------------------------------------------------------------------------------------
 
+# "Sale" in German copy is the shop's sale; English uses the word honestly too ("the sale of your
+# company", "point-of-sale"), so in English text the English rules, which read its context, decide.
+_DE_SALE_LOANWORD = Rule("discount", rx(r"sale", r"sale-\w+", r"\w+-sale"))
+
 DE_RULES: tuple[Rule, ...] = (
+    _DE_SALE_LOANWORD,
     Rule("discount", rx(r"\w*rabatt\w*", r"\w*gutschein\w*"), _not_topic_compound),
     Rule("discount", rx( r"\w*preisnachlass\w*", r"skonto", r"schnäppchen\w*",
         r"\w*ausverkauf\w*", r"schlussverkauf\w*", r"aktionscode\w*", r"promo-?codes?", r"coupons?",
@@ -225,7 +230,7 @@ DE_RULES: tuple[Rule, ...] = (
         r"2 für 1", r"preissenkung\w*", rf"{_PCT} auf (?:alles|alle\w*|ihre\w*|den gesamten|das gesamte|jede\w*)", r"reduzierte[nm]? preis\w*", r"preise (?:stark |radikal )?(?:reduziert|gesenkt)",
         r"\d+ (?:monate?|wochen?|tage|jahre?) (?:lang )?(?:gratis|kostenlos|umsonst|geschenkt|frei)",
         r"(?:erste[nrs]?|ersten) (?:monat|jahr|wochen?) (?:gratis|kostenlos|umsonst|geschenkt)",
-        r"(?:gratis|kostenlos|umsonst) dazu", r"sale", r"sale-\w+", r"\w+-sale",
+        r"(?:gratis|kostenlos|umsonst) dazu",
         r"(?:sommer|winter|frühjahrs|frühlings|herbst|oster|weihnachts|jahresend|mega|super|flash)sale",
     )),
     Rule("offer", rx(
@@ -426,10 +431,17 @@ URL_RULES: tuple[Rule, ...] = (
 
 
 def rules_for(language: str) -> tuple[Rule, ...]:
-    """The rules for a language: "de", "en" (also "de-AT", "en_GB"); both sets for anything else."""
+    """The rules for a language ("de", "en", also "de-AT", "en_GB"): its own first, then the other's; both for anything else."""
     lang = re.split(r"[-_]", (language or "").strip().lower(), maxsplit=1)[0]
     if lang == "de":
-        return COMMON_RULES + DE_RULES
+        return _FOR_GERMAN
     if lang == "en":
-        return COMMON_RULES + EN_RULES
+        return _FOR_ENGLISH
     return COMMON_RULES + DE_RULES + EN_RULES
+
+
+# Each language's text is also read with the other's rules: German copy borrows English offers
+# ("Buy now", "Special Offer", "Free Trial"), and "Jetzt kaufen" in an English mail is no less an
+# offer. Only the German loanword "Sale" is left out for English (see `_DE_SALE_LOANWORD`).
+_FOR_GERMAN: tuple[Rule, ...] = COMMON_RULES + DE_RULES + EN_RULES
+_FOR_ENGLISH: tuple[Rule, ...] = COMMON_RULES + EN_RULES + tuple(r for r in DE_RULES if r is not _DE_SALE_LOANWORD)
