@@ -66,6 +66,7 @@ _NO_YEAR = re.compile(r"--(\d{2})-?(\d{2})")
 _TEXT_DATE = re.compile(r"(\d{1,2})[ .\-/]+([A-Za-zäÄ]{3,9})\.?[ .\-/]+(\d{2}|\d{4})")
 # Apple Contacts writes a birthday without a year as 1604-MM-DD.
 _YEARLESS_MARKERS = frozenset({1604, NO_YEAR})
+OLDEST_BIRTH_YEAR = 1900
 _CONTROL_OK_IN_NOTES = frozenset("\n\t")
 
 
@@ -193,9 +194,28 @@ def parse_birthday(value: str) -> tuple[date, bool]:
     year = int(m[1])
     if year in _YEARLESS_MARKERS:
         return _make_date(NO_YEAR, int(m[2]), int(m[3]), value, example), False
-    if year < 1850:
-        raise ValueProblem(f"{shown(value)} has an impossible year; write it like {example}")
     return _make_date(year, int(m[2]), int(m[3]), value, example), True
+
+
+def birthday_out_of_range(day: date, has_year: bool, today: date | None) -> str | None:
+    """Why a birthday that exists cannot be a living contact's (before 1900, after today), else None.
+
+    Such a year is a typing slip (2031 for 1981) or an address book's placeholder: a record
+    nobody can trust, so the readers leave it out and say so, keeping the rest of the contact.
+    """
+    if not has_year or day.year == NO_YEAR:
+        return None
+    if day.year < OLDEST_BIRTH_YEAR:
+        return f"{day.isoformat()} is before {OLDEST_BIRTH_YEAR}, too old for a living contact"
+    if today is not None and day > today:
+        return f"{day.isoformat()} is after today ({today.isoformat()})"
+    return None
+
+
+BIRTHDAY_LEFT_OUT = (
+    "the birthday was left out, the rest imported; write the real one in the file and import again, "
+    "or set it with `nurture contacts edit <contact> --birthday YYYY-MM-DD`"
+)
 
 
 def parse_date(value: str) -> date:

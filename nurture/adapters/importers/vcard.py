@@ -16,12 +16,14 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import BinaryIO
 
 from nurture.adapters.importers import values as v
 from nurture.adapters.importers.records import ImportedContact, ImportNotice, Item, ReadProgress, RowProblem
 from nurture.adapters.importers.rows import Duplicates
+from nurture.adapters.importers.textio import utf16_without_bom
 from nurture.domain.email_address import InvalidEmail, normalise_email
 
 MAX_LINE = 1 << 16
@@ -40,6 +42,13 @@ _FEMALE = frozenset({"mrs", "mrs.", "ms", "ms.", "miss", "frau", "fr.", "madame"
 _VCARD_GENDER = {"M": "male", "F": "female", "O": "diverse", "N": None, "U": None, "": None}
 _PROFILE_HOSTS = ("linkedin.com", "xing.com")
 _UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
+# The start of a property line as the QUOTED-PRINTABLE writers spell it (upper case, maybe a group).
+_PROPERTY_START = re.compile(
+    rb"(?:[A-Za-z0-9-]+\.)?(?:BEGIN|END|VERSION|N|FN|NICKNAME|PHOTO|BDAY|ANNIVERSARY|GENDER|ADR|LABEL|TEL|EMAIL|"
+    rb"MAILER|IMPP|LANG|TZ|GEO|TITLE|ROLE|LOGO|AGENT|ORG|MEMBER|RELATED|CATEGORIES|NOTE|PRODID|REV|SORT-STRING|"
+    rb"SOUND|UID|URL|KEY|CLASS|KIND|SOURCE|X-[A-Z0-9-]+)[;:]"
+)
+_LINE_END = re.compile(rb"\r*\n|\r")  # CR CR LF counts as one line end, as a text editor shows such a file
 
 
 class CardProblem(ValueError):
@@ -75,28 +84,35 @@ def _byte_lines(raw: BinaryIO, progress: ReadProgress) -> Iterator[tuple[int, by
 
     Lines end in CRLF, LF, CR or even CR CR LF (as some iPhone exports have); a line longer
     than MAX_LINE comes in pieces so that a photo on one line never has to fit in memory.
+    A CR that ends a piece may be the first half of CR LF, so it waits for the next piece.
+    UTF-16 (with or without a byte-order mark, as Windows tools write it) is read as text.
     """
-    head = raw.read(4)
+    head = raw.read(4096)
     raw.seek(0)
     source: Iterator[bytes]
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        text = io.TextIOWrapper(raw, encoding="utf-16", errors="replace", newline="")
+    bare = None if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) else utf16_without_bom(head)
+    if bare is not None or head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        text = io.TextIOWrapper(raw, encoding=bare or "utf-16", errors="replace", newline="")
         source = (s.encode("utf-8") for s in iter(lambda: text.readline(MAX_LINE), ""))
     else:
         if head.startswith(codecs.BOM_UTF8):
             raw.read(3)
         source = iter(lambda: raw.readline(MAX_LINE), b"")
-    number, partial = 0, False
+    number, midline, carry = 1, False, b""
     for piece in source:
         progress.bytes_read = raw.tell()
-        if not partial:
-            number += 1
-        ends = piece.endswith(b"\n")
-        content = piece.rstrip(b"\r\n") if ends else piece
-        parts = content.split(b"\r") if b"\r" in content else [content]
-        for i, part in enumerate(parts):
-            yield number, part, partial and i == 0
-        partial = not ends
+        data, carry = carry + piece, b""
+        if not data.endswith(b"\n"):
+            kept = data.rstrip(b"\r")
+            carry = data[max(len(kept), len(data) - 2) :]
+            data = data[: len(data) - len(carry)]
+        at = 0
+        for end in _LINE_END.finditer(data):
+            yield number, data[at : end.start()], midline
+            number, midline, at = number + 1, False, end.end()
+        if at < len(data):
+            yield number, data[at:], midline
+            midline = True
 
 
 def _head(first: bytes) -> tuple[str, bool]:
@@ -140,7 +156,8 @@ def _logical_lines(raw: BinaryIO, progress: ReadProgress) -> Iterator[tuple[int,
             soft_next = False
             continue
         folded = continues or (active and piece[:1] in (b" ", b"\t"))
-        soft = soft_next and not folded
+        # A value that ends in `=` by mistake must not swallow the next property (or END:VCARD).
+        soft = soft_next and not folded and not _PROPERTY_START.match(piece)
         if folded or soft:
             add = piece if continues or soft else piece[1:]
             if keep:
@@ -217,8 +234,8 @@ def _parse_prop(line: int, name: str, data: bytes, too_long: bool) -> Prop | Non
             key, vals = ("ENCODING", [_BARE_ENCODINGS[upper]]) if upper in _BARE_ENCODINGS else ("TYPE", [part])
         if key == "ENCODING":
             vals = [_BARE_ENCODINGS.get(x.upper(), x.upper()) for x in vals]
-        elif key == "TYPE":
-            vals = [x.lower() for x in vals]
+        elif key == "TYPE":  # TYPE="work,pref" (as RFC 6350 writes it) is a list too
+            vals = [x.strip().lower() for val in vals for x in val.split(",")]
         params.setdefault(key, []).extend(vals)
     return Prop(name=name, params=params, raw=value, line=line, too_long=too_long)
 
@@ -232,6 +249,12 @@ def _text(card: Card, prop: Prop) -> str:
             data = binascii.a2b_qp(data)
         except (binascii.Error, ValueError) as exc:
             raise CardProblem(f"{prop.name}: the QUOTED-PRINTABLE text is broken") from exc
+    elif encoding == "BASE64":  # 2.1 phones encode names with umlauts this way too, not only photos
+        try:
+            packed = b"".join(data.split())
+            data = binascii.a2b_base64(packed + b"=" * (-len(packed) % 4), strict_mode=True)
+        except (binascii.Error, ValueError):
+            raise CardProblem(f"{prop.name}: the BASE64 text is broken; export the card again") from None
     charset = (prop.params.get("CHARSET") or [""])[0].strip()
     if charset:
         try:
@@ -294,7 +317,10 @@ def _pref(prop: Prop) -> int:
 # ---------------------------------------------------------------- cards
 
 
-def _contact(card: Card, label: str, notices: list[ImportNotice]) -> ImportedContact:
+def _contact(
+    card: Card, label: str, notices: list[ImportNotice], today: date | None = None
+) -> ImportedContact:
+    """The contact on a finished card; `today` is the import's date, for the birthday check."""
     out: dict[str, object] = {}
 
     def note(message: str) -> None:
@@ -327,11 +353,22 @@ def _contact(card: Card, label: str, notices: list[ImportNotice]) -> ImportedCon
             else:
                 titles.append(token)
         out["title"] = clean("N", " ".join(titles), "title")
+    orgs = card.all("ORG")
+    if orgs:
+        out["company"] = clean("ORG", _components(_text(card, orgs[0]))[0], "company")
     fn_props = card.all("FN")
     if not (out.get("first_name") or out.get("last_name")) and fn_props:
         full = clean("FN", _unescape(_text(card, fn_props[0])), "last_name")
         words = (full or "").split()
-        if len(words) == 2 and not any(w.endswith(".") for w in words):
+        # "Müller, Hans" is the sorted form some address books put in FN: family name first.
+        family, comma, given = (full or "").partition(",")
+        if full and out.get("company") and full.casefold() == str(out["company"]).casefold():
+            if card.all("EMAIL"):  # without one the card is refused below, saying why
+                note(f'the card is for the organisation "{full[:80]}", not for a person, so it has no name to '
+                     "address; add the person's name in the address book or with `nurture contacts edit`")  # fmt: skip
+        elif comma and len(family.split()) == 1 and len(given.split()) == 1 and "." not in full:
+            out["last_name"], out["first_name"] = family.strip(), given.strip()
+        elif len(words) == 2 and not any(w.endswith((".", ",")) for w in words):
             out["first_name"], out["last_name"] = words
         elif full:
             note(f'the name "{full[:80]}" has no first and last name parts (no N property); '
@@ -356,9 +393,6 @@ def _contact(card: Card, label: str, notices: list[ImportNotice]) -> ImportedCon
     if emails and "email" not in out:
         raise CardProblem(f"EMAIL: {first_error}; correct the address in the address book")
 
-    orgs = card.all("ORG")
-    if orgs:
-        out["company"] = clean("ORG", _components(_text(card, orgs[0]))[0], "company")
     for prop_name in ("TITLE", "ROLE"):
         props = card.all(prop_name)
         if props and not out.get("position"):
@@ -368,7 +402,12 @@ def _contact(card: Card, label: str, notices: list[ImportNotice]) -> ImportedCon
     for prop in card.all("BDAY"):
         text = _unescape(_text(card, prop)).strip()
         try:
-            out["birthday"], out["birthday_has_year"] = v.parse_birthday(text)
+            day, has_year = v.parse_birthday(text)
+            why = v.birthday_out_of_range(day, has_year, today)
+            if why is None:
+                out["birthday"], out["birthday_has_year"] = day, has_year
+            else:
+                note(f"BDAY on line {prop.line}: {why}; {v.BIRTHDAY_LEFT_OUT}")
             break
         except v.ValueProblem as exc:
             if "text" in [x.lower() for x in prop.params.get("VALUE", [])]:
@@ -435,6 +474,9 @@ def _contact(card: Card, label: str, notices: list[ImportNotice]) -> ImportedCon
                 note(f"{exc}; the note was left out")
 
     if not (out.get("email") or out.get("first_name") or out.get("last_name") or out.get("profile_url")):
+        if out.get("company"):
+            raise CardProblem(f'the card names only the organisation "{str(out["company"])[:80]}", no person and '
+                              "no e-mail address; there is nothing to import")  # fmt: skip
         raise CardProblem("the card has neither a name nor an e-mail address; there is nothing to import")
     email = out.pop("email", None)
     kept = {k: val for k, val in out.items() if val is not None}
@@ -451,7 +493,8 @@ def _profile_url(card: Card) -> str | None:
     return ranked[0] if ranked else None
 
 
-def read_vcard(path: Path, progress: ReadProgress) -> Iterator[Item]:
+def read_vcard(path: Path, progress: ReadProgress, today: date | None = None) -> Iterator[Item]:
+    """The cards of a vCard file; `today` (the import's date) lets a birthday after it be left out."""
     label = str(path)
     duplicates = Duplicates()
     cards = 0
@@ -481,7 +524,7 @@ def read_vcard(path: Path, progress: ReadProgress) -> Iterator[Item]:
                 finished, card = card, None
                 notices: list[ImportNotice] = []
                 try:
-                    item: Item = _contact(finished, label, notices)
+                    item: Item = _contact(finished, label, notices, today)
                 except CardProblem as exc:
                     item = RowProblem(finished.number, f"card starting on line {finished.line}: {exc}", label)
                 yield from notices

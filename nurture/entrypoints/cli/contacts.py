@@ -46,9 +46,11 @@ def import_(path: Path, fmt: str, dry_run: bool) -> None:
     if not path.exists():
         fail(f"{path}: no such file; check the path")
     app = load_app()
-    reader = read_contacts(path, fmt)
+    now = app.now()
+    today = now.astimezone(ZoneInfo(app.settings.general.timezone)).date()  # a birthday after it is left out
+    reader = read_contacts(path, fmt, today=today)
     progress = Progress(f"importing {path.name}")
-    importer = Importer(app.factory, app.import_defaults(), app.now(), actor(), reader.format, dry_run=dry_run)
+    importer = Importer(app.factory, app.import_defaults(), now, actor(), reader.format, dry_run=dry_run)
 
     def tick() -> None:
         total = reader.bytes_total or 0
