@@ -9,6 +9,22 @@ from __future__ import annotations
 from datetime import date
 
 NO_YEAR = 1904
+OLDEST_BIRTH_YEAR = 1900
+
+
+def implausible_birthday(day: date, today: date | None) -> str | None:
+    """Why a birthday with a year cannot be a living contact's (before 1900, after today), else None.
+
+    Such a year is a typing slip (2031 for 1981) or an address book's placeholder: a record
+    nobody can trust. A year-less birthday (stored in 1904) is never implausible.
+    """
+    if day.year == NO_YEAR:
+        return None
+    if day.year < OLDEST_BIRTH_YEAR:
+        return f"{day.isoformat()} is before {OLDEST_BIRTH_YEAR}, too old for a living contact"
+    if today is not None and day > today:
+        return f"{day.isoformat()} is after today ({today.isoformat()})"
+    return None
 
 
 def birthday_text(value: date, has_year: bool = True) -> str:

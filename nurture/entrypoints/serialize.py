@@ -21,7 +21,7 @@ def local_iso(value: datetime | None, timezone: str) -> str | None:
         return None
     try:
         return value.astimezone(ZoneInfo(timezone)).isoformat()
-    except (KeyError, ValueError):
+    except (KeyError, ValueError, OSError):  # a stored zone that is none ("Europe" is a folder)
         return value.isoformat()
 
 

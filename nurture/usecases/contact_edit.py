@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from nurture.domain.birthdays import birthday_date
+from nurture.domain.birthdays import birthday_date, implausible_birthday
 from nurture.domain.vocabulary import MAX_LENGTH, control_character
 from nurture.errors import NurtureError
+from nurture.planning.send_time import UnknownTimeZone, zone
 
 TEXT_FIELDS = ("first_name", "last_name", "title", "company", "position", "consent_source", "note")
 
@@ -42,13 +42,18 @@ def validated_changes(fields: Mapping[str, Any], now: datetime) -> dict[str, Any
         changes["country"] = country
     if "birthday" in fields:
         text = str(fields["birthday"]).strip()
-        if text and birthday_date(text) is None:
+        day = birthday_date(text)
+        if text and day is None:
             raise NurtureError(f"--birthday {text!r} is not a date; write it like 1980-05-17 or --05-17")
+        why = implausible_birthday(day, now.date()) if day is not None else None
+        if why is not None:
+            raise NurtureError(f"--birthday {why}; write the year of birth, or --{text[-5:]} "
+                               "when the year is not known")  # fmt: skip
         changes["birthday"] = text or None
     if "timezone" in fields:
         try:
-            ZoneInfo(str(fields["timezone"]))
-        except (ZoneInfoNotFoundError, ValueError):
+            zone(str(fields["timezone"]))
+        except UnknownTimeZone:  # also "Europe" (a folder of zones) and names with a NUL
             raise NurtureError(
                 f"--timezone {fields['timezone']!r} is not a time zone; write it like Europe/Berlin"
             ) from None

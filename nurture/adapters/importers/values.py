@@ -14,7 +14,7 @@ from datetime import date
 from functools import lru_cache
 from zoneinfo import available_timezones
 
-from nurture.domain.birthdays import NO_YEAR
+from nurture.domain.birthdays import NO_YEAR, implausible_birthday
 from nurture.domain.vocabulary import (
     CONSENTS,
     COUNTRY_CODES,
@@ -66,7 +66,6 @@ _NO_YEAR = re.compile(r"--(\d{2})-?(\d{2})")
 _TEXT_DATE = re.compile(r"(\d{1,2})[ .\-/]+([A-Za-zäÄ]{3,9})\.?[ .\-/]+(\d{2}|\d{4})")
 # Apple Contacts writes a birthday without a year as 1604-MM-DD.
 _YEARLESS_MARKERS = frozenset({1604, NO_YEAR})
-OLDEST_BIRTH_YEAR = 1900
 _CONTROL_OK_IN_NOTES = frozenset("\n\t")
 
 
@@ -198,18 +197,11 @@ def parse_birthday(value: str) -> tuple[date, bool]:
 
 
 def birthday_out_of_range(day: date, has_year: bool, today: date | None) -> str | None:
-    """Why a birthday that exists cannot be a living contact's (before 1900, after today), else None.
+    """Why a read birthday cannot be a living contact's (see `implausible_birthday`), else None.
 
-    Such a year is a typing slip (2031 for 1981) or an address book's placeholder: a record
-    nobody can trust, so the readers leave it out and say so, keeping the rest of the contact.
+    The readers leave such a birthday out and say so, keeping the rest of the contact.
     """
-    if not has_year or day.year == NO_YEAR:
-        return None
-    if day.year < OLDEST_BIRTH_YEAR:
-        return f"{day.isoformat()} is before {OLDEST_BIRTH_YEAR}, too old for a living contact"
-    if today is not None and day > today:
-        return f"{day.isoformat()} is after today ({today.isoformat()})"
-    return None
+    return implausible_birthday(day, today) if has_year else None
 
 
 BIRTHDAY_LEFT_OUT = (

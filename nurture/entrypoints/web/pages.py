@@ -39,7 +39,7 @@ def local_time(value: datetime | None, timezone: str = "UTC", fmt: str = "%Y-%m-
         return ""
     try:
         return value.astimezone(ZoneInfo(timezone)).strftime(fmt)
-    except (KeyError, ValueError):
+    except (KeyError, ValueError, OSError):  # a stored zone that is none ("Europe" is a folder)
         return value.strftime(fmt)
 
 

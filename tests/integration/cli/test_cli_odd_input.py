@@ -161,3 +161,45 @@ def test_an_event_detail_is_kept_on_one_line(nurture) -> None:
     recorded = nurture.json("event", "add", "1", "--kind", "publication", "--date", "2026-11-20",
                             "--detail", " title =  Vertrieb\n  mit   Herz ")  # fmt: skip
     assert recorded["details"] == {"title": "Vertrieb mit Herz"}
+
+
+@pytest.mark.parametrize(("value", "said"), [
+    ("2031-05-17", "error: --birthday 2031-05-17 is after today (2026-11-23); write the year of birth, or --05-17 "),
+    ("1850-01-31", "error: --birthday 1850-01-31 is before 1900, too old for a living contact; write the year of "
+                   "birth, or --01-31 "),
+])  # fmt: skip
+def test_an_edited_birthday_no_living_contact_can_have_is_refused(nurture, value: str, said: str) -> None:
+    """`contacts edit --birthday 2031-05-17` was stored, though the import leaves such a birthday out."""
+    nurture("import", str(SAMPLE))
+    before = nurture.json("contacts", "show", "1")
+    result = nurture("contacts", "edit", "1", "--birthday", value, ok=False)
+    assert result.exit_code == 1 and said in result.stderr, result.stderr
+    assert nurture.json("contacts", "show", "1") == before
+    nurture("contacts", "edit", "1", "--birthday", "--05-17")  # the year-less form is always fine
+    assert nurture.json("contacts", "show", "1")["birthday"] == "--05-17"
+
+
+def test_a_time_zone_that_is_a_folder_is_refused_plainly_and_a_stored_one_breaks_no_listing(nurture) -> None:
+    """`contacts edit --timezone Europe` ended in a traceback (IsADirectoryError), and so did `queue` for such a contact."""
+    from sqlalchemy import update
+
+    from nurture.adapters.db.engine import make_engine, session_factory
+    from nurture.adapters.db.tables import Contact
+
+    nurture("import", str(SAMPLE))
+    nurture("plan")
+    result = nurture("contacts", "edit", "1", "--timezone", "Europe", ok=False)
+    said = result.output + result.stderr
+    assert result.exit_code == 1 and "Traceback" not in said
+    assert "error: --timezone 'Europe' is not a time zone; write it like Europe/Berlin" in result.stderr
+
+    # A zone stored by another way (an older version, a hand-made row) shows times in UTC instead of failing.
+    contact_id = nurture.json("queue")[0]["contact_id"]
+    engine = make_engine(nurture.env["NURTURE_DATABASE__URL"])
+    try:
+        with session_factory(engine)() as session, session.begin():
+            session.execute(update(Contact).where(Contact.id == contact_id).values(timezone="America"))
+    finally:
+        engine.dispose()
+    listed = [m for m in nurture.json("queue") if m["contact_id"] == contact_id]
+    assert listed and all(m["send_at"].endswith("+00:00") for m in listed)
