@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from nurture.planning.content_drops import cadence_gap, catch_up, touch_base
-from nurture.planning.inputs import ExistingMessage, PlanContact, PlanningRules, parse_month_day
+from nurture.planning.inputs import ExistingMessage, PlanContact, PlanEvent, PlanningRules, parse_month_day
+from nurture.planning.send_time import UnknownTimeZone, at_local, local_date
 
 
 def month_day(d: date | str | None) -> int | None:
@@ -40,3 +41,22 @@ def next_content_due(
     if reconnect_on(rules) and rules.reconnect_after is not None:
         due.append(catch_up(contact, base + rules.reconnect_after, rules.reconnect_after, now, rules))
     return min(due) if due else None
+
+
+def next_event_greeting(
+    contact: PlanContact, events: Sequence[PlanEvent], rules: PlanningRules, now: datetime
+) -> datetime | None:
+    """When the first recorded work anniversary beyond the horizon enters it (its day's window start).
+
+    Such an event may be recorded months ahead; the contact must be looked at again when its day
+    comes near, long after the event stopped being new.
+    """
+    ahead = [ev.date for ev in events if ev.kind == "work_anniversary"]  # most contacts: none, and done
+    if not ahead or "work_anniversary" not in rules.enabled:
+        return None
+    try:
+        last = local_date(now + rules.horizon, contact.timezone)
+        days = [day for day in ahead if day > last]
+        return at_local(min(days), rules.window_start, contact.timezone) if days else None
+    except UnknownTimeZone:
+        return None

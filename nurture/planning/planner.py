@@ -167,15 +167,27 @@ class _ContactRun:
             self.add(PlannedMessage(key, cid, occasion, day, at, end_of_local_day(day, self.tz), greeting.event_id))
 
     def plan_congratulations(self, events: Sequence[PlanEvent]) -> None:
+        """One congratulation per kind of event within `event_expiry`.
+
+        The same news often arrives twice — an import sees the new company, the next one the new
+        position there, or someone also records it by hand — and is congratulated once; a
+        congratulation the approver rejected counts too.
+        """
         cid = self.contact.id
+        expiry = self.rules.event_expiry
+        congratulated = [(m.occasion, m.send_at) for m in self.existing
+                         if m.occasion in CONGRATULATIONS and (m.active or m.status == "rejected")]  # fmt: skip
         for event in sorted(events, key=lambda e: (e.learned_at, e.id)):
             if event.kind not in CONGRATULATIONS or event.kind not in self.rules.enabled:
                 continue
             key = event_key(cid, event.kind, event.id)
             if key in self.keys:
                 continue
-            window = congratulation_window(event, self.now, self.rules.event_expiry)
+            window = congratulation_window(event, self.now, expiry)
             if window is None:
+                continue
+            if any(kind == event.kind and abs(at - event.learned_at) < expiry for kind, at in congratulated):
+                self.skip(f"{event.kind} (event {event.id}): already congratulated on one")
                 continue
             earliest, expires = window
             latest = min(expires - timedelta(minutes=1), self.horizon_end)
@@ -185,6 +197,7 @@ class _ContactRun:
                     self.skip(f"{event.kind} (event {event.id}): no free day before it expires")
                 continue
             self.add(PlannedMessage(key, cid, event.kind, event.date, at, expires, event.id))
+            congratulated.append((event.kind, at))
 
     # --- cadence -------------------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ class UnknownTimeZone(ValueError):
 def zone(name: str) -> ZoneInfo:
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
+    except (ZoneInfoNotFoundError, ValueError, OSError, TypeError) as exc:  # "Europe" is a folder of zones
         raise UnknownTimeZone(f"unknown time zone {name!r}") from exc
 
 

@@ -34,7 +34,7 @@ from nurture.domain.birthdays import birthday_date
 from nurture.domain.content import ContentItem
 from nurture.domain.vocabulary import MAILABLE_CONSENTS
 from nurture.planning.inputs import PlanContact, PlanEvent, PlannedMessage, PlanningRules
-from nurture.planning.next_due import next_content_due
+from nurture.planning.next_due import next_content_due, next_event_greeting
 from nurture.planning.planner import plan_contact
 from nurture.usecases.compose import Composer
 from nurture.usecases.compose_planned import PLANNED, ComposeSummary, PlannedComposer
@@ -326,16 +326,26 @@ class Planner:
                             items[item] = at
                 contact = plan_input(row, degree.get(row.id, 0))
                 mine = existing[row.id]
-                result = plan_contact(contact, events.get(row.id, []), mine, self.library, items, now, self.rules)
+                mine_events = events.get(row.id, [])
+                result = plan_contact(contact, mine_events, mine, self.library, items, now, self.rules)
                 summary.contacts += 1
                 summary.skipped.extend(f"contact {row.id}: {s}" for s in result.skipped)
                 for planned in result.messages:
                     new_rows.append(self._row(row.language, planned, now))
+                    if planned.content_id is not None and row.id in all_neigh:
+                        # Colleagues later in this batch see it too: they are not written yet.
+                        mine_items = sent_to_neigh.setdefault(row.id, {})
+                        known = mine_items.get(planned.content_id)
+                        if known is None or known < planned.send_at:
+                            mine_items[planned.content_id] = planned.send_at
                 if result.messages:
                     mine = mine + [_as_existing(p) for p in result.messages]
                 due = next_content_due(contact, mine, self.rules, now)
                 if result.look_again_at is not None and due is not None and due <= horizon_end:
                     due = result.look_again_at  # due, but its first free slot is past the horizon: looked at again then
+                greeting = next_event_greeting(contact, mine_events, self.rules, now)
+                if greeting is not None and (due is None or greeting < due):
+                    due = greeting
                 if due != row.next_due_at:
                     due_changes.append({"id": row.id, "next_due_at": due})
             _set_due(session, due_changes)
@@ -348,8 +358,13 @@ class Planner:
 
     def _events(self, session: Session, ids: list[int], now: datetime) -> dict[int, list[PlanEvent]]:
         found: dict[int, list[PlanEvent]] = {}
+        # A work anniversary recorded ahead of its day is read until that day has passed everywhere.
         query = select(Event).where(
-            one_of(Event.contact_id, ids, dialect_of(session)), Event.learned_at >= now - EVENT_LOOKBACK
+            one_of(Event.contact_id, ids, dialect_of(session)),
+            or_(
+                Event.learned_at >= now - EVENT_LOOKBACK,
+                and_(Event.kind == "work_anniversary", Event.date >= (now - timedelta(days=1)).date()),
+            ),
         )
         for ev in session.scalars(query):
             found.setdefault(ev.contact_id, []).append(

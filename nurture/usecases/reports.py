@@ -6,6 +6,7 @@ then check that everybody gets enough attention for their importance.
 
 from __future__ import annotations
 
+import calendar
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -23,14 +24,19 @@ PLANNED = ("planned", "pending", "approved", "review", "blocked", "sending")
 
 
 def plan_report(session: Session, now: datetime, months: int) -> list[dict[str, Any]]:
-    """Contacts with their planned touches in the next `months` months, in send order."""
+    """Contacts with their planned touches in the next `months` months, in send order.
+
+    A contact that bounced or lost its legal basis keeps its open messages, but none of them
+    will go out (sending checks again): they are no planned touch.
+    """
     until = now + timedelta(days=31 * months)
     rows = session.execute(
         select(Message, Contact)
         .join(Contact, Contact.id == Message.contact_id)
-        .where(Message.status.in_(PLANNED), Message.send_at >= now - timedelta(days=1), Message.send_at <= until)
+        .where(Message.status.in_(PLANNED), Message.send_at >= now - timedelta(days=1), Message.send_at <= until,
+               Contact.consent.in_(MAILABLE_CONSENTS), Contact.unsubscribed.is_(False), Contact.bounced.is_(False))
         .order_by(Contact.id, Message.send_at)
-    )
+    )  # fmt: skip
     plan: dict[int, dict[str, Any]] = {}
     for m, c in rows:
         entry = plan.setdefault(c.id, {
@@ -79,14 +85,19 @@ class CoverageRow:
 
 
 def next_occasion(contact: Contact, today: date) -> str | None:
-    """The next birthday or work anniversary that could reach a neglected contact."""
+    """The next birthday or work anniversary that could reach a neglected contact.
+
+    As the planner greets them: 29 February on 28 February in other years, and a work
+    anniversary only from the first full year on (the start day itself is none).
+    """
     found: list[tuple[date, str]] = []
     for label, value in (("birthday", birthday_date(contact.birthday)), ("work_anniversary", contact.started_on)):
         if value is None:
             continue
-        for year in (today.year, today.year + 1):
-            day = value.replace(year=year, day=28) if (value.month, value.day) == (2, 29) and year % 4 else \
-                value.replace(year=year)  # fmt: skip
+        first = today.year if label == "birthday" else max(today.year, value.year + 1)
+        for year in (first, first + 1):
+            leap_day = (value.month, value.day) == (2, 29) and not calendar.isleap(year)
+            day = value.replace(year=year, day=28) if leap_day else value.replace(year=year)
             if day >= today:
                 found.append((day, label))
                 break

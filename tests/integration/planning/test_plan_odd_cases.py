@@ -1,0 +1,113 @@
+"""Odd but real situations, planned against a real database: colleagues due together, occasions
+recorded long ahead, a broken time zone, and the reports about them."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from nurture.adapters.db.contact_store import ContactStore
+from nurture.adapters.db.tables import Event, Message
+from nurture.usecases.reports import coverage, plan_report
+
+from .test_plan_db import NOW, add, make_app
+
+
+def planned(app, contact_id: int) -> list[tuple[str, str, str | None]]:
+    with app.factory() as session:
+        rows = session.execute(
+            select(Message.occasion, Message.send_at, Message.content_id)
+            .where(Message.contact_id == contact_id)
+            .order_by(Message.send_at)
+        )
+        return [(occasion, at.isoformat(), item) for occasion, at, item in rows]
+
+
+def test_colleagues_due_in_one_run_never_get_the_same_item_together(db_url):
+    """Colleagues decided in one batch all took the best item: six identical mails at one company."""
+    app = make_app(db_url)
+    colleagues = [add(app, f"c{i}@acme.de", company="Acme GmbH") for i in range(6)]
+    stranger = add(app, "solo@other.de", company="Other AG")
+    app.planner().run(NOW)
+    with app.factory() as session:
+        drops = session.execute(
+            select(Message.contact_id, Message.content_id, Message.send_at).where(
+                Message.occasion == "content_drop"
+            )
+        ).all()
+    sent = {cid: (item, at) for cid, item, at in drops}
+    items = [sent[c][0] for c in colleagues if c in sent]
+    assert len(items) >= 2
+    assert len(items) == len(set(items)), items
+    # Someone elsewhere still gets the best item.
+    assert sent[stranger][0] == sent[colleagues[0]][0]
+    # Planning again (another batch, another run) adds no twin either.
+    app.planner().run(NOW + timedelta(days=1))
+    with app.factory() as session:
+        again = session.execute(
+            select(Message.content_id, Message.send_at)
+            .where(Message.contact_id.in_(colleagues), Message.occasion == "content_drop")
+        ).all()  # fmt: skip
+    for item, at in again:
+        close = [a for i, a in again if i == item and abs(a - at) < app.rules.content_gap]
+        assert len(close) == 1, (item, at)
+
+
+def test_a_work_anniversary_recorded_months_ahead_is_greeted_on_its_day(db_url):
+    """An anniversary event was read only while it was new (30 days): one recorded 60 days ahead was lost."""
+    app = make_app(db_url)
+    cid = add(app, "anni@example.de", tier="C")
+    with app.factory() as session, session.begin():
+        ContactStore(session).row(cid).last_touch_at = NOW - timedelta(days=1)  # no content drop for 89 days
+        session.add(Event(contact_id=cid, kind="work_anniversary", date=date(2027, 1, 22), details={"years": "10"},
+                          source="cli", learned_at=NOW))  # fmt: skip
+    app.planner().run(NOW)
+    assert planned(app, cid) == []
+    # Hourly runs between the daily sweeps look only at contacts due since the last mark.
+    day = NOW + timedelta(days=45)
+    for hour in range(0, 26):
+        app.planner().run(day + timedelta(hours=hour))
+    assert planned(app, cid) == [("work_anniversary", "2027-01-22T07:30:00+00:00", None)]
+
+
+def test_a_time_zone_that_is_a_folder_skips_the_contact_not_the_run(db_url):
+    """`Europe` names a folder of zones: it raised IsADirectoryError and stopped the whole run."""
+    app = make_app(db_url)
+    broken = add(app, "broken@example.de")
+    fine = add(app, "fine@example.de")
+    with app.factory() as session, session.begin():
+        ContactStore(session).row(broken).timezone = "Europe"
+    summary = app.planner().run(NOW)
+    assert planned(app, broken) == []
+    assert [o for o, _at, _item in planned(app, fine)] == ["content_drop"]
+    assert f"contact {broken}: unknown time zone 'Europe': nothing planned" in summary.skipped
+
+
+def test_coverage_names_no_work_anniversary_before_the_first_full_year(db_url):
+    """Someone starting next week had "work_anniversary on <start day>" as the next occasion."""
+    app = make_app(db_url)
+    new_hire = add(app, "new@example.de", started_on=date(2026, 12, 1), topics="astronomy", language="en")
+    veteran = add(app, "old@example.de", started_on=date(2016, 12, 1), topics="astronomy", language="en")
+    leap = add(app, "leap@example.de", started_on=date(2024, 2, 29), topics="astronomy", language="en")
+    with app.factory() as session:
+        rows = {r.contact_id: r for r in coverage(session, NOW, app.rules.cadence)}
+    assert rows[new_hire].next_occasion == "work_anniversary on 2027-12-01"
+    assert rows[veteran].next_occasion == "work_anniversary on 2026-12-01"
+    assert rows[leap].next_occasion == "work_anniversary on 2027-02-28"
+
+
+def test_the_contact_plan_leaves_out_touches_that_can_never_go_out(db_url):
+    """A bounced contact, or one without a legal basis any more, kept its planned touches in `report plan`."""
+    app = make_app(db_url)
+    bounced = add(app, "bounced@example.de")
+    withdrawn = add(app, "withdrawn@example.de")
+    kept = add(app, "kept@example.de")
+    app.planner().run(NOW)
+    with app.factory() as session, session.begin():
+        ContactStore(session).mark_bounced(bounced, NOW, "550 no such user")
+        ContactStore(session).update(ContactStore(session).row(withdrawn), {"consent": "none"}, NOW, "t")
+    with app.factory() as session:
+        report = plan_report(session, NOW, 3)
+    assert [entry["contact_id"] for entry in report] == [kept]
+    assert [t["occasion"] for t in report[0]["touches"]] == ["content_drop"]
