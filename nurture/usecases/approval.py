@@ -7,7 +7,9 @@ before the approval holds. The Message-ID is fixed at approval so every retry re
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -28,6 +30,20 @@ UNCERTAIN = "delivery uncertain"
 # A personal line, not a letter (the approval page's note field takes as many).
 MAX_NOTE = 2000
 OPEN = ("pending", "review", "blocked")
+CHANGED = ("message {mid} changed after you opened it (the contact was corrected or someone else edited it); "
+           "nothing was approved. Read the new text and approve again if it is right.")  # fmt: skip
+
+
+def shown_fingerprint(row: Message, contact: Contact | None) -> str:
+    """A fingerprint of what an approver is shown: the addressee, the subject, the text and the HTML.
+
+    A page carries it with its approve button; the approval holds only while the message still
+    matches it, so a person approves exactly the words on the screen or nothing.
+    """
+    shown = [row.id, row.status, row.subject, row.text, row.html, row.note]
+    if contact is not None:
+        shown += [contact.email, contact.title, contact.first_name, contact.last_name]
+    return hashlib.sha256(json.dumps(shown, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()[:32]
 
 
 def checked_actor(actor: str) -> str:
@@ -58,13 +74,16 @@ class ApprovalDesk:
     clock: Callable[[], datetime]
     new_message_id: Callable[[], str]
 
-    def approve(self, ids: Iterable[int], actor: str, note: str | None = None) -> list[DeskResult]:
+    def approve(
+        self, ids: Iterable[int], actor: str, note: str | None = None, seen: Mapping[int, str | None] | None = None
+    ) -> list[DeskResult]:
+        """Approve each message; one with a fingerprint in `seen` only while it still is what was shown."""
         actor = checked_actor(actor)
         results = []
         for mid in ids:
             try:
                 with self.factory() as session, session.begin():
-                    text = self._approve(session, mid, actor, note)
+                    text = self._approve(session, mid, actor, note, (seen or {}).get(mid))
                 results.append(DeskResult(mid, True, text))
             except (InvalidTransition, NotFound) as exc:
                 results.append(DeskResult(mid, False, str(exc)))
@@ -75,12 +94,14 @@ class ApprovalDesk:
             query = select(Message.id).where(Message.status == "pending").order_by(Message.send_at, Message.id)
             return list(session.scalars(query))
 
-    def _approve(self, session: Session, mid: int, actor: str, note: str | None) -> str:
+    def _approve(self, session: Session, mid: int, actor: str, note: str | None, seen: str | None = None) -> str:
         now = self.clock()
         store = MessageStore(session)
         # Locked first, the contact read after: an edit of the contact committed meanwhile is seen,
         # and a second approval of the same message waits and then finds it approved.
         row = store.get(mid, lock=True)
+        if seen is not None and shown_fingerprint(row, session.get(Contact, row.contact_id)) != seen:
+            raise InvalidTransition(CHANGED.format(mid=mid))
         if row.status == PLANNED:  # approved before its words were written: write them first
             PlannedComposer(self.factory, self.composer, self.library).one(session, mid, now)
             session.refresh(row)

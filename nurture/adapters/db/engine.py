@@ -11,9 +11,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, String, create_engine, event
 from sqlalchemy.exc import OperationalError, ProgrammingError
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql.functions import FunctionElement
 
 from nurture.errors import NurtureError
 
@@ -40,6 +42,28 @@ def _plain_errors(engine: Engine) -> Engine:
     return engine
 
 
+def _fold_text(value: object) -> object:
+    return value.lower() if isinstance(value, str) else value
+
+
+class fold(FunctionElement[str]):  # noqa: N801 - used like func.lower
+    """Text in the case-blind form searches compare: PostgreSQL's lower() knows every letter,
+    SQLite's only A–Z ("ÖZDEMIR" stayed as it was), so SQLite gets a function of ours."""
+
+    type = String()
+    inherit_cache = True
+
+
+@compiles(fold)
+def _fold_default(element: fold, compiler: Any, **kw: Any) -> str:
+    return f"lower({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(fold, "sqlite")
+def _fold_sqlite(element: fold, compiler: Any, **kw: Any) -> str:
+    return f"nurture_fold({compiler.process(element.clauses, **kw)})"
+
+
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create the engine; for SQLite also create the folder the file lives in."""
     if url.startswith("sqlite"):
@@ -58,6 +82,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
+            dbapi_connection.create_function("nurture_fold", 1, _fold_text, deterministic=True)
 
         @event.listens_for(engine, "begin")
         def _begin(conn: Any) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
 
 from nurture.adapters.db.batches import dialect_of, one_of
+from nurture.adapters.db.engine import fold
 from nurture.adapters.db.tables import MAX_ID, Contact, DeliveryAttempt, Message, MessageLog
 from nurture.domain.vocabulary import MAILABLE_CONSENTS
 from nurture.errors import InvalidTransition, NotFound
@@ -273,15 +274,13 @@ class MessageStore:
         if contact_id is not None:
             query = query.where(Message.contact_id == contact_id)
         if search:
-            like = f"%{search.strip().lower()}%"
+            # Typed text, not a pattern: "%" and "_" are searched for as they are ("100% Bio").
+            text = search.strip().lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            like = f"%{text}%"
             query = query.where(
-                or_(
-                    func.lower(Contact.first_name).like(like),
-                    func.lower(Contact.last_name).like(like),
-                    func.lower(Contact.company).like(like),
-                    Contact.email.like(like),
-                )
-            )
+                or_(*(fold(column).like(like, escape="\\")
+                      for column in (Contact.first_name, Contact.last_name, Contact.company, Contact.email)))
+            )  # fmt: skip
         return query
 
     def counts(self) -> dict[str, int]:

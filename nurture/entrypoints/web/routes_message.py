@@ -2,6 +2,11 @@
 
 The HTML preview is an `<iframe sandbox srcdoc=…>`: an empty sandbox runs no script, submits
 no form and gets a unique origin, so a hostile template or contact field cannot act.
+
+Every approve form carries a fingerprint of the words and the addressee it showed (`seen`).
+An approval whose fingerprint no longer matches the message (the contact was corrected and
+the message written again, someone added a personal line) is refused: the approver approves
+exactly what was on the screen, or nothing.
 """
 
 from __future__ import annotations
@@ -9,6 +14,7 @@ from __future__ import annotations
 import email
 import email.policy
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -19,12 +25,22 @@ from starlette.routing import Route
 
 from nurture.adapters.db.contact_store import to_view
 from nurture.adapters.db.message_store import ALLOWED, MessageStore
-from nurture.adapters.db.tables import Contact, MessageLog
+from nurture.adapters.db.tables import Contact, Message, MessageLog
 from nurture.entrypoints.app import App
 from nurture.entrypoints.web.site import ACTOR, checked_form, int_or, site
 from nurture.errors import NotFound
+from nurture.usecases.approval import UNCERTAIN, shown_fingerprint
 
 APPROVABLE = ("pending", "review")
+
+
+def approvable(row: Message, now: datetime) -> bool:
+    """Whether approving can work: pending, or in review only as "delivery uncertain"; not past its day."""
+    if row.status not in APPROVABLE:
+        return False
+    if row.status == "review" and not (row.reason or "").startswith(UNCERTAIN):
+        return False
+    return row.expires_at is None or row.expires_at > now
 
 
 @dataclass
@@ -98,7 +114,8 @@ def message_page(app: App, mid: int) -> dict[str, Any]:
             "m": row, "contact": view, "headers": headers, "raw": raw, "html": html, "problem": problem,
             "lines": highlighted(row.subject + "\n" + row.text, findings),
             "findings": findings, "html_findings": html_findings, "log": log,
-            "can_approve": row.status in APPROVABLE,
+            "can_approve": approvable(row, app.now()), "seen": shown_fingerprint(row, contact),
+            "zone": app.settings.general.timezone,
             "can_reject": "rejected" in ALLOWED.get(row.status, frozenset()),
         }  # fmt: skip
 
@@ -117,7 +134,9 @@ async def approve(request: Request) -> Response:
         return s.pages.refuse(request, "The form had expired or came from another site; reload the page.")
     mid = int_or(request.path_params["mid"], 0)
     note = str(form.get("note") or "").strip()[:2000] or None
-    [result] = await run_in_threadpool(s.app.desk().approve, [mid], ACTOR, note)
+    seen = form.get("seen")  # absent from a form posted by a script: approved as it stands
+    shown = {mid: seen} if isinstance(seen, str) and seen else None
+    [result] = await run_in_threadpool(s.app.desk().approve, [mid], ACTOR, note, shown)
     if not result.ok:
         return s.pages.redirect(request, f"/messages/{mid}", f"Not approved: {result.text}")
     return s.pages.redirect(request, "/queue", f"Approved: {result.text}")

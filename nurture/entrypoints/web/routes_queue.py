@@ -20,6 +20,7 @@ from nurture.adapters.db.message_store import MessageStore
 from nurture.domain.vocabulary import OCCASIONS, STATUSES, TIERS
 from nurture.entrypoints.web.pages import plain_name, query
 from nurture.entrypoints.web.site import ACTOR, checked_form, int_or, site, text_param
+from nurture.usecases.approval import shown_fingerprint
 
 PER_PAGE = 50
 MAX_BULK = 500
@@ -68,6 +69,7 @@ class QueueRow:
     name: str
     company: str | None
     tier: str
+    seen: str
 
 
 def queue_page(factory: Any, f: QueueFilter) -> dict[str, Any]:
@@ -81,7 +83,7 @@ def queue_page(factory: Any, f: QueueFilter) -> dict[str, Any]:
                            tier=f.tier or None, search=f.q or None)  # fmt: skip
         rows = [
             QueueRow(m.id, m.status, m.occasion, m.send_at, c.timezone, m.subject, m.reason, c.id,
-                     plain_name(c.first_name, c.last_name, c.email, c.id), c.company, c.tier)
+                     plain_name(c.first_name, c.last_name, c.email, c.id), c.company, c.tier, shown_fingerprint(m, c))
             for m, c in found
         ]  # fmt: skip
         counts = store.counts()
@@ -108,7 +110,9 @@ async def bulk_approve(request: Request) -> Response:
     back = "/queue?" + query(QueueFilter.from_params(back_params).params())
     if not ids:
         return s.pages.redirect(request, back, "Nothing selected.")
-    results = await run_in_threadpool(s.app.desk().approve, ids, ACTOR, None)
+    shown = {i: form.get(f"seen-{i}") for i in ids}  # each message approved as the list showed it
+    seen = {i: v for i, v in shown.items() if isinstance(v, str) and v}
+    results = await run_in_threadpool(s.app.desk().approve, ids, ACTOR, None, seen)
     done = sum(1 for r in results if r.ok)
     notes = [f"Approved {done} of {len(results)} message(s)."]
     notes += [r.text for r in results if not r.ok][:10]

@@ -9,17 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import html
 import secrets
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, RedirectResponse, Response
+from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 COOKIE = "nurture_session"
@@ -133,6 +134,27 @@ def is_public(path: str, public: Iterable[str] = PUBLIC_PATHS, prefixes: Iterabl
     return path in public or any(path.startswith(p) for p in prefixes)
 
 
+def _logged_out(request: Request) -> Response:
+    """A form sent after the session ended (or without one): nothing was done; say so, and offer to log in.
+
+    The way back is the page the form was on, when the browser names one of this site's pages.
+    """
+    referer = urlsplit(request.headers.get("referer", ""))
+    back = "/queue"
+    if referer.netloc == request.headers.get("host", "") and referer.path.startswith("/"):
+        back = safe_next(referer.path + (f"?{referer.query}" if referer.query else ""))
+    link = html.escape(f"/login?next={quote(back, safe='')}")
+    body = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        "<title>Logged out · nurture</title></head>"
+        "<body><h1>You are logged out</h1><p>Your session has ended, so nothing was changed. "
+        f'<a href="{link}">Log in</a> and do it again.</p></body></html>'
+    )
+    headers = {"Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+               "X-Content-Type-Options": "nosniff"}  # fmt: skip
+    return HTMLResponse(body, status_code=401, headers=headers)
+
+
 class LoginRequired:
     """ASGI middleware: every non-public path needs a logged-in session; the session goes to request.state."""
 
@@ -153,7 +175,7 @@ class LoginRequired:
                     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                     response = RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
                 else:
-                    response = PlainTextResponse("log in first", status_code=401)
+                    response = _logged_out(request)
                 await response(scope, receive, send)
                 return
         await self.app(scope, receive, send)
