@@ -8,17 +8,23 @@ header list is always given explicitly. ``From`` is signed twice (over-signing) 
 
 from __future__ import annotations
 
+import contextlib
+import re
 from pathlib import Path
 
 import dkim
 from dkim.crypto import parse_pem_private_key
 
-from nurture.rendering.mime import to_ascii_domain
+from nurture.rendering.mime import HeaderInjection, to_ascii_domain
 
 SIGNED_HEADERS: tuple[bytes, ...] = (
     b"from", b"to", b"subject", b"date", b"message-id", b"mime-version", b"content-type",
     b"list-unsubscribe", b"list-unsubscribe-post", b"reply-to", b"from",
 )  # fmt: skip
+# RFC 6376 §3.1: dot-separated DNS labels (underscores are found in the wild and harmless in DNS).
+_SELECTOR_RE = re.compile(
+    r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?(?:\.[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?)*"
+)
 
 
 class DkimSigner:
@@ -31,6 +37,12 @@ class DkimSigner:
             parse_pem_private_key(private_key_pem)
         except Exception as exc:  # dkimpy raises its own key errors; surface one clear message
             raise ValueError(f"DKIM private key is not a usable PEM RSA key: {exc}") from None
+        if not selector.isascii():
+            with contextlib.suppress(HeaderInjection):  # an invalid one is refused just below
+                selector = to_ascii_domain(selector)  # A-labels, like d=
+        if not _SELECTOR_RE.fullmatch(selector):
+            # written verbatim into the s= tag: "s1; x=y" or a line break would change the header
+            raise ValueError(f"DKIM selector {selector!r} is not a DNS name like 'mail2026'")
         self.selector = selector
         self.domain = to_ascii_domain(domain)  # d= must be the A-label form
         self._key = private_key_pem

@@ -29,6 +29,7 @@ import binascii
 import functools
 import re
 import secrets
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -44,7 +45,9 @@ _CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _LOCAL_ATOM = r"(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]|[^\x00-\x7f])+"
 _LOCAL_RE = re.compile(rf"{_LOCAL_ATOM}(?:\.{_LOCAL_ATOM})*")
 _LABEL_RE = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
-_MSGID_RE = re.compile(r"<[!-;=?-~]+@[!-;=?-~]+>")  # printable ASCII without '<', '>' and spaces
+_DOT_ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+# RFC 5322 §3.6.4: parsers stop at anything else, e.g. read "<a(b)@c.de>" as "<a".
+_MSGID_RE = re.compile(rf"<{_DOT_ATOM}@(?:{_DOT_ATOM}|\[[!-Z^-~]*\])>")
 _URI_RE = re.compile(r"[!-;=?-~]+")  # printable ASCII without '<', '>' and spaces
 _HEADER_NAME_RE = re.compile(r"[!-9;-~]+")
 _RESERVED_HEADERS = frozenset(
@@ -104,7 +107,12 @@ def clean_text(value: str) -> str:
 
 def to_ascii_domain(domain: str) -> str:
     """The A-label form of ``domain`` (IDNA2008 with UTS #46 mapping); raises HeaderInjection if invalid."""
-    if not isinstance(domain, str) or not domain or _CONTROLS.search(domain) or any(c.isspace() for c in domain):
+    if (
+        not isinstance(domain, str)
+        or not domain
+        or _CONTROLS.search(domain)
+        or any(c.isspace() for c in domain)
+    ):
         raise HeaderInjection(f"invalid domain {domain!r}")
     if domain.isascii():
         ascii_domain = domain.lower()
@@ -127,6 +135,10 @@ def split_address(address: str, what: str = "e-mail") -> tuple[str, str]:
     local, at, domain = address.rpartition("@")
     if not at or not _LOCAL_RE.fullmatch(local) or len(local.encode("utf-8")) > 64:
         raise HeaderInjection(f"invalid {what} address {address!r}")
+    if not local.isascii() and any(unicodedata.category(c) == "Cf" for c in local):
+        # An invisible character pasted along (zero-width space, soft hyphen, BOM) would send
+        # the mail to another mailbox, and needlessly as SMTPUTF8.
+        raise HeaderInjection(f"{what} address {address!r} contains an invisible formatting character")
     return local, to_ascii_domain(domain)
 
 
@@ -223,7 +235,8 @@ def build_mail(mail: OutgoingMail, *, dkim: MessageSigner | None = None) -> Seri
 # most 75 characters (RFC 2047 §2); folding happens only at spaces; lines stay within 78
 # characters where the words allow and always within 998. (Python's own address parser
 # wrongly keeps the space between two adjacent encoded-words of a display name; RFC 2047 §6.2
-# readers drop it, so a name is split across encoded-words only when it exceeds one.)
+# readers drop it. So ASCII words of a name stay out of encoded-words, and a run is split
+# between words, never inside one that fits: the worst Python then shows is a doubled space.)
 
 _ATOM_ASCII = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+")
 _ATOM_UTF8 = re.compile(r"(?:[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]|[^\x00-\x7f])+")
@@ -231,15 +244,23 @@ _WORD_BYTES = 42  # 56 base64 characters: "=?utf-8?b?" + 56 + "?=" is 68, so "Re
 _LONGEST_PLAIN = 66  # longer words are encoded too, so every line can stay within 78
 
 
-def _encoded_words(text: str) -> list[str]:
+def _encoded_words(words: list[str]) -> list[str]:
+    """``" ".join(words)`` as encoded-words, split after a (then encoded) space where possible."""
     chunks: list[bytes] = []
     chunk = b""
-    for char in text:
-        encoded = char.encode("utf-8")
-        if len(chunk) + len(encoded) > _WORD_BYTES:
+    last = len(words) - 1
+    for i, word in enumerate(words):
+        piece = (word + " " if i < last else word).encode("utf-8")
+        if chunk and len(chunk) + len(piece) > _WORD_BYTES:
             chunks.append(chunk)
             chunk = b""
-        chunk += encoded
+        while len(chunk) + len(piece) > _WORD_BYTES:  # a word longer than one encoded-word
+            cut = _WORD_BYTES - len(chunk)
+            while piece[cut] & 0xC0 == 0x80:  # never inside a UTF-8 sequence
+                cut -= 1
+            chunks.append(chunk + piece[:cut])
+            chunk, piece = b"", piece[cut:]
+        chunk += piece
     chunks.append(chunk)
     return [f"=?utf-8?b?{base64.b64encode(c).decode('ascii')}?=" for c in chunks if c]
 
@@ -253,7 +274,7 @@ def _tokens(words: list[str], needs_encoding: Callable[[str], bool]) -> list[str
             run.append(word)
             continue
         if run:
-            tokens += _encoded_words(" ".join(run))
+            tokens += _encoded_words(run)
             run = []
         if word:
             tokens.append(word)
@@ -269,22 +290,59 @@ def _unstructured(text: str, utf8: bool) -> list[str]:
     return _tokens(words, lambda w: _looks_encoded(w) or (not utf8 and not w.isascii()))
 
 
+def _quoted(word: str) -> str:
+    return word.replace("\\", "\\\\").replace('"', '\\"')
+
+
+def _quoted_strings(words: list[str]) -> list[str]:
+    """Quoted-strings of at most one line each: a fold inside one is misread by ``getaddresses``."""
+    strings: list[str] = []
+    for word in map(_quoted, words):
+        if strings and len(strings[-1].encode("utf-8")) + len(word.encode("utf-8")) < _LONGEST_PLAIN - 2:
+            strings[-1] += " " + word
+        else:
+            strings.append(word)
+    return [f'"{s}"' for s in strings]
+
+
 def _phrase(name: str, utf8: bool) -> list[str]:
-    if not name:
-        return []
+    """A display name as atoms, quoted-strings and encoded-words, each word kept as plain as it can be.
+
+    Runs of ASCII words (any words, under SMTPUTF8) stay atoms, or become quoted-strings if one
+    of them is not an atom; only the remaining runs become encoded-words, which keeps those short.
+    """
     atom = _ATOM_UTF8 if utf8 else _ATOM_ASCII
-    words = name.split(" ")
-    if all(atom.fullmatch(w) and not _looks_encoded(w) for w in words):
-        return words
-    if utf8 or name.isascii():
-        pieces = ('"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"').split(" ")
-        if not any(_looks_encoded(piece) for piece in pieces):
-            return pieces  # folding at these spaces is FWS inside the quoted-string
-    return _tokens(words, lambda w: not (_ATOM_ASCII.fullmatch(w) and not _looks_encoded(w)))
+
+    def needs_encoding(word: str) -> bool:
+        if _looks_encoded(word) or not (utf8 or word.isascii()):
+            return True
+        return not atom.fullmatch(word) and len(_quoted(word).encode("utf-8")) > _LONGEST_PLAIN - 2
+
+    tokens: list[str] = []
+    run: list[str] = []
+    encode_run = False
+    for word in name.split(" ") if name else []:
+        encode = needs_encoding(word)
+        if run and encode != encode_run:
+            tokens += _phrase_run(run, encode_run, atom)
+            run = []
+        run.append(word)
+        encode_run = encode
+    return tokens + (_phrase_run(run, encode_run, atom) if run else [])
+
+
+def _phrase_run(words: list[str], encode: bool, atom: re.Pattern[str]) -> list[str]:
+    if encode:
+        return _encoded_words(words)
+    return words if all(atom.fullmatch(w) for w in words) else _quoted_strings(words)
 
 
 def _mailbox(name: str, local: str, domain: str, utf8: bool) -> list[str]:
-    return [*_phrase(clean_text(name), utf8), f"<{local}@{domain}>"] if clean_text(name) else [f"{local}@{domain}"]
+    return (
+        [*_phrase(clean_text(name), utf8), f"<{local}@{domain}>"]
+        if clean_text(name)
+        else [f"{local}@{domain}"]
+    )
 
 
 def _fold(name: str, tokens: list[str]) -> str:
@@ -308,9 +366,35 @@ _PART_HEAD = 'Content-Type: text/{}; charset="utf-8"\r\nContent-Transfer-Encodin
 
 
 def _quoted_printable(text: str) -> bytes:
-    """UTF-8 quoted-printable with CRLF line ends; soft breaks keep every line within 76 characters."""
+    """UTF-8 quoted-printable with CRLF line ends; soft breaks keep every line within 76 characters.
+
+    ``binascii`` counts a space or tab ending a line as one character before writing it as
+    ``=20``/``=09``, so such a line can reach 78; and it leaves ``From `` at a line start, which
+    mbox stores rewrite to ``>From `` (RFC 2049 §3), changing the text under the DKIM body
+    hash. Both are repaired here, only for the few texts that have them.
+    """
     encoded = binascii.b2a_qp(_lines(text).encode("utf-8"), quotetabs=False, istext=True, header=False)
+    if b"=20\n" in encoded or b"=09\n" in encoded or b"\nFrom " in encoded or encoded.startswith(b"From "):
+        encoded = b"\n".join(_qp_line(line) for line in encoded.split(b"\n"))
     return encoded.replace(b"\n", b"\r\n")
+
+
+def _qp_line(line: bytes) -> bytes:
+    """One encoded line with ``From `` escaped and soft breaks wherever it exceeds 76 characters."""
+    parts = []
+    while True:
+        if line.startswith(b"From "):
+            line = b"=46" + line[1:]
+        if len(line) <= 76:
+            parts.append(line)
+            return b"\n".join(parts)
+        cut = 75
+        if line[cut - 1] == 0x3D:  # "=": never split an =XX escape
+            cut -= 1
+        elif line[cut - 2] == 0x3D:
+            cut -= 2
+        parts.append(line[:cut] + b"=")
+        line = line[cut:]
 
 
 def _mime_body(text: str, html: str | None) -> bytes:
@@ -325,7 +409,9 @@ def _mime_body(text: str, html: str | None) -> bytes:
     boundary = f"==============={secrets.randbelow(10**19):019d}=="
     rich = _PART_HEAD.format("html").encode("ascii") + _quoted_printable(html)
     return (
-        f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n\r\n--{boundary}\r\n'.encode("ascii")
+        f'Content-Type: multipart/alternative;\r\n boundary="{boundary}"\r\n\r\n--{boundary}\r\n'.encode(
+            "ascii"
+        )
         + plain
         + f"\r\n--{boundary}\r\n".encode("ascii")
         + rich
