@@ -168,7 +168,8 @@ class ApprovalDesk:
         view = to_view(contact)
         event = stored_event_context(session, view, row.occasion, row.occasion_date, row.event_id)
         return self.composer.compose(
-            view, row.occasion, row.occasion_date, event, content_item(self.library, row.content_id), note
+            view, row.occasion, row.occasion_date, event, content_item(self.library, row.content_id), note,
+            row.content_id,
         )
 
     def recompose_contact(self, session: Session, contact_id: int, actor: str) -> dict[str, int]:

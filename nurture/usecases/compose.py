@@ -123,7 +123,15 @@ class Composer:
         event: Mapping[str, Any] | None = None,
         content: ContentItem | None = None,
         note: str | None = None,
+        content_id: str | None = None,
     ) -> Composed:
+        """The message's words and status; `content_id` is the item it was planned with, if any."""
+        if content_id is not None and content is None:
+            # The item was taken out of the library after planning (outdated, withdrawn): the
+            # template would write a content drop with nothing in it.
+            return Composed("blocked", f"content: the item {content_id!r} is no longer in the content library; reject "
+                            "this message (the next plan picks another item) or put the item back", "", "", None,
+                            None)  # fmt: skip
         salutation = contact.salutation()
         if isinstance(salutation, NeedsReview):
             return Composed("review", f"salutation: {salutation.reason}", "", "", None, None)

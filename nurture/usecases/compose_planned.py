@@ -175,7 +175,7 @@ class PlannedComposer:
         else:
             ctx = event_context(view, row.occasion, row.occasion_date)
         return ComposeJob(view, row.occasion, row.occasion_date, ctx, content_item(self.library, row.content_id),
-                          row.note)  # fmt: skip
+                          row.note, row.content_id)  # fmt: skip
 
     def _compose_job(self, job: ComposeJob) -> Composed:
         return self.composer.compose(*job)

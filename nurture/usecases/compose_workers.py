@@ -36,6 +36,7 @@ class ComposeJob(NamedTuple):
     event: Mapping[str, Any] | None
     content: ContentItem | None
     note: str | None
+    content_id: str | None = None  # the item it was planned with (None when it has none)
 
 
 _composer: Composer | None = None

@@ -111,3 +111,34 @@ def test_the_contact_plan_leaves_out_touches_that_can_never_go_out(db_url):
         report = plan_report(session, NOW, 3)
     assert [entry["contact_id"] for entry in report] == [kept]
     assert [t["occasion"] for t in report[0]["touches"]] == ["content_drop"]
+
+
+def test_a_content_drop_whose_item_left_the_library_is_held_back_not_sent_empty(db_url):
+    """The item was taken out of the library after planning: the drop was written as an empty 'hello' mail."""
+    app = make_app(db_url)
+    cid = add(app, "drop@example.de")
+    with app.factory() as session, session.begin():
+        ContactStore(session).row(cid).last_touch_at = NOW - timedelta(days=11)  # due in about ten days
+    app.planner().run(NOW)
+    with app.factory() as session:
+        drop = session.scalars(select(Message).where(Message.contact_id == cid)).one()
+    assert drop.occasion == "content_drop" and drop.status == "planned" and drop.content_id
+
+    later = make_app(db_url)  # the marketer removed the item from the library meanwhile
+    later._library = [item for item in app.library if item.id != drop.content_id]
+    when = drop.send_at - timedelta(days=1)
+    later.planner().run(when)
+    with later.factory() as session:
+        held = session.get(Message, drop.id)
+    assert held.status == "blocked" and held.text == ""
+    assert held.reason.startswith(f"content: the item {drop.content_id!r} is no longer in the content library")
+
+    # Rejected, it stays rejected: no plan run brings back the drop of the withdrawn item.
+    [done] = later.desk().reject([drop.id], "jana", "item withdrawn")
+    assert done.ok, done.text
+    for days in (0, 1, 30, 60):
+        later.planner().run(when + timedelta(days=days, hours=1))
+    with later.factory() as session:
+        items = list(session.scalars(select(Message.content_id).where(
+            Message.contact_id == cid, Message.occasion == "content_drop", Message.id != drop.id)))  # fmt: skip
+    assert items and drop.content_id not in items
