@@ -23,17 +23,17 @@ from datetime import date, datetime, timedelta
 from datetime import time as day_time
 from typing import Any
 
-from sqlalchemy import and_, bindparam, or_, select, union, update
+from sqlalchemy import and_, bindparam, delete, or_, select, union, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from nurture.adapters.db.batches import dialect_of, one_of, refresh_statistics, update_by_id
 from nurture.adapters.db.message_store import MessageStore, insert_planned
 from nurture.adapters.db.plan_marks import last_mark, newest_event_id, plan_fingerprint, save_mark
-from nurture.adapters.db.tables import Contact, Event, PlanMark, Relation
+from nurture.adapters.db.tables import Contact, Event, Message, PlanMark, Relation
 from nurture.domain.birthdays import birthday_date
 from nurture.domain.content import ContentItem
 from nurture.domain.vocabulary import MAILABLE_CONSENTS
-from nurture.planning.inputs import PlanContact, PlanEvent, PlannedMessage, PlanningRules
+from nurture.planning.inputs import CADENCE_OCCASIONS, PlanContact, PlanEvent, PlannedMessage, PlanningRules
 from nurture.planning.next_due import next_content_due, next_event_greeting
 from nurture.planning.planner import plan_contact
 from nurture.usecases.compose import Composer
@@ -419,12 +419,36 @@ def _as_existing(p: PlannedMessage) -> Any:
     return ExistingMessage(p.contact_id, p.occasion, p.send_at, PLANNED, p.content_id, p.key)
 
 
-def touch_contacts(session: Session, contact_ids: Sequence[int], at: datetime) -> None:
-    """A touch resets the cadence: recompute from the new last touch at the next planning run."""
-    if contact_ids:
-        session.execute(
-            update(Contact)
-            .where(Contact.id.in_(list(contact_ids)), or_(Contact.last_touch_at.is_(None), Contact.last_touch_at < at))
-            .values(last_touch_at=at, next_due_at=None)
-            .execution_options(synchronize_session=False)
+def touch_contacts(session: Session, contact_ids: Sequence[int], at: datetime) -> int:
+    """A touch resets the cadence: recompute from the new last touch at the next planning run.
+
+    The content drops and reconnects planned from the older touch and not approved yet (their
+    words unwritten, or waiting in the queue) are withdrawn, so a checklist planned for next
+    Tuesday does not follow Monday's phone call; the next run plans the contact's next one from
+    this touch. Only contacts whose last touch this moves are concerned (an older touch changes
+    nothing), and a message whose delivery is uncertain stays for the person deciding it.
+    Returns how many messages were withdrawn.
+    """
+    if not contact_ids:
+        return 0
+    moved = list(session.scalars(
+        update(Contact)
+        .where(Contact.id.in_(list(contact_ids)), or_(Contact.last_touch_at.is_(None), Contact.last_touch_at < at))
+        .values(last_touch_at=at, next_due_at=None)
+        .returning(Contact.id)
+        .execution_options(synchronize_session=False)
+    ))  # fmt: skip
+    if not moved:
+        return 0
+    withdrawn = session.execute(
+        delete(Message)
+        .where(
+            Message.contact_id.in_(moved),
+            Message.occasion.in_(sorted(CADENCE_OCCASIONS)),
+            Message.send_at > at,
+            or_(Message.status.in_((PLANNED, "pending", "blocked")),
+                and_(Message.status == "review", Message.handed_at.is_(None))),
         )
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    return int(withdrawn.rowcount or 0)

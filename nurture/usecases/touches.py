@@ -34,12 +34,12 @@ from nurture.errors import NurtureError
 from nurture.usecases.plan import touch_contacts
 
 
-def record_touch(factory: sessionmaker[Session], ref: str, at: datetime, note: str | None) -> int:
+def record_touch(factory: sessionmaker[Session], ref: str, at: datetime, note: str | None) -> tuple[int, int]:
+    """Record a touch; returns the contact's id and how many planned cadence messages it withdrew."""
     with factory() as session, session.begin():
         row = ContactStore(session).row(ref)
         session.add(Touch(contact_id=row.id, at=at, note=note, source="manual"))
-        touch_contacts(session, [row.id], at)
-        return row.id
+        return row.id, touch_contacts(session, [row.id], at)
 
 
 @dataclass
@@ -273,7 +273,8 @@ def import_sent_mail(
 
     The summary holds the counts, and `problems` ("where: what") when a mail was skipped or
     read with a guess, with `unread` counting the skipped ones; both are absent when everything
-    was read cleanly. `not_contacts` counts the recipient addresses that are no contact (with
+    was read cleanly. `withdrawn` counts the content drops and reconnects planned from an older
+    touch that were taken back (see `touch_contacts`). `not_contacts` counts the recipient addresses that are no contact (with
     the first few in `not_contacts_sample`).
     """
     mails = touches = already = unread = 0
@@ -319,14 +320,15 @@ def import_sent_mail(
                 session.add(Touch(contact_id=cid, at=at, note=_subject(msg), source="mail", source_key=key))
                 latest[cid] = max(at, latest.get(cid, at))
                 touches += 1
-        for cid, at in latest.items():
-            touch_contacts(session, [cid], at)
+        withdrawn = sum(touch_contacts(session, [cid], at) for cid, at in latest.items())
     result: dict[str, object] = {
         "mails": mails,
         "touches": touches,
         "contacts": len(latest),
         "already": already,
     }
+    if withdrawn:  # planned from an older touch; the next plan run plans them anew from these
+        result["withdrawn"] = withdrawn
     if strangers:
         # Said, not hidden: a marketer who expected these people's cadence to move learns that
         # they are not contacts (import them, then import this export again: nothing is doubled).

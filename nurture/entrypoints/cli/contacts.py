@@ -335,6 +335,9 @@ def touch(ref: str | None, day: datetime | None, note: str | None, import_path: 
                 click.echo(problem, err=True)
             click.echo(f"{result['mails']} mail(s) read, {result['touches']} touch(es) recorded for "
                        f"{result['contacts']} contact(s), {result['already']} already known")  # fmt: skip
+            if result.get("withdrawn"):
+                click.echo(f"{result['withdrawn']} content drop(s) or reconnect(s) planned from earlier touches were "
+                           "taken back; the next plan run plans them anew from these mails")  # fmt: skip
             strangers = int(result.get("not_contacts", 0))  # type: ignore[call-overload]
             if strangers:
                 sample = ", ".join(result.get("not_contacts_sample", []))  # type: ignore[arg-type]
@@ -355,8 +358,11 @@ def touch(ref: str | None, day: datetime | None, note: str | None, import_path: 
     if day.date() > now.astimezone(tz).date():
         fail(f"--date {day.date()} is in the future; a touch records an interaction that took place, today or earlier")
     at = min(datetime.combine(day.date(), time(12), tz), now)  # today's touch: not later than now
-    contact_id = record_touch(app.factory, ref, at, note)
+    contact_id, withdrawn = record_touch(app.factory, ref, at, note)
     click.echo(f"touch recorded for contact {contact_id} on {day.date()}")
+    if withdrawn:
+        click.echo(f"{withdrawn} content drop(s) or reconnect(s) planned from the earlier touch were taken back; "
+                   "the next plan run plans the next one from this touch")  # fmt: skip
 
 
 @cli.command("unsubscribe")

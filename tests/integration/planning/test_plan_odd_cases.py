@@ -142,3 +142,78 @@ def test_a_content_drop_whose_item_left_the_library_is_held_back_not_sent_empty(
         items = list(session.scalars(select(Message.content_id).where(
             Message.contact_id == cid, Message.occasion == "content_drop", Message.id != drop.id)))  # fmt: skip
     assert items and drop.content_id not in items
+
+
+def drops(app, contact_id: int) -> list[tuple[str, str, str | None]]:
+    with app.factory() as session:
+        rows = session.execute(select(Message.status, Message.send_at, Message.content_id)
+                               .where(Message.contact_id == contact_id, Message.occasion == "content_drop")
+                               .order_by(Message.id))  # fmt: skip
+        return [(status, at, item) for status, at, item in rows]
+
+
+def test_a_touch_takes_back_the_content_drop_planned_from_the_older_one(db_url):
+    """A drop planned for next week went out days after a phone call logged today: the touch moved nothing."""
+    from nurture.usecases.touches import record_touch
+
+    app = make_app(db_url)
+    later = add(app, "later@example.de")  # its drop is planned, words not written yet
+    soon = add(app, "soon@example.de")  # its drop is written and waits in the queue
+    decided = add(app, "decided@example.de")  # its drop is approved: a person decided, it stays
+    with app.factory() as session, session.begin():
+        ContactStore(session).row(later).last_touch_at = NOW - timedelta(days=11)
+        ContactStore(session).row(soon).last_touch_at = NOW - timedelta(days=20)
+        ContactStore(session).row(decided).last_touch_at = NOW - timedelta(days=20)
+    app.planner().run(NOW)
+    [(status, planned_at, item)] = drops(app, later)
+    assert status == "planned" and planned_at.replace(tzinfo=None) > (NOW + timedelta(days=5)).replace(tzinfo=None)
+    assert [s for s, _, _ in drops(app, soon)] == ["pending"]
+    with app.factory() as session:
+        to_approve = session.scalars(select(Message.id).where(Message.contact_id == decided,
+                                                              Message.status == "pending")).one()  # fmt: skip
+    [ok] = app.desk().approve([to_approve], "jana")
+    assert ok.ok, ok.text
+
+    call = NOW + timedelta(hours=2)
+    assert record_touch(app.factory, "later@example.de", call, "phone call") == (later, 1)
+    assert record_touch(app.factory, "soon@example.de", call, "met at the fair") == (soon, 1)
+    assert record_touch(app.factory, "decided@example.de", call, "phone call") == (decided, 0)
+    assert drops(app, later) == [] and drops(app, soon) == []
+    assert [s for s, _, _ in drops(app, decided)] == ["approved"]
+    # An older touch recorded afterwards moves nothing and takes nothing back.
+    app.planner().run(call + timedelta(hours=1))
+    assert record_touch(app.factory, "later@example.de", NOW - timedelta(days=3), "old note") == (later, 0)
+
+    # The next drops are planned from the call, a whole gap (21 days for tier A) after it.
+    for days in range(1, 30):
+        app.planner().run(call + timedelta(days=days))
+    for cid in (later, soon):
+        first = min(at for _, at, _ in drops(app, cid))
+        assert first.replace(tzinfo=None) >= (call + timedelta(days=21)).replace(tzinfo=None), first
+    assert drops(app, later)[0][2] == item  # the item taken back is free to come again
+
+
+def test_an_imported_sent_mail_takes_back_the_drop_planned_before_it(db_url, tmp_path):
+    import mailbox
+    from email.message import EmailMessage
+
+    from nurture.usecases.touches import import_sent_mail
+
+    app = make_app(db_url)
+    cid = add(app, "mailed@example.de")
+    with app.factory() as session, session.begin():
+        ContactStore(session).row(cid).last_touch_at = NOW - timedelta(days=11)
+    app.planner().run(NOW)
+    assert [s for s, _, _ in drops(app, cid)] == ["planned"]
+    box = mailbox.mbox(tmp_path / "sent.mbox")
+    msg = EmailMessage()
+    msg["To"] = "mailed@example.de"
+    msg["Date"] = "Mon, 23 Nov 2026 10:00:00 +0100"
+    msg["Message-ID"] = "<sent-9@example.com>"
+    msg.set_content("Danke!")
+    box.add(msg)
+    box.flush()
+    result = import_sent_mail(app.factory, tmp_path / "sent.mbox", NOW + timedelta(hours=3))
+    assert result["touches"] == 1 and result["withdrawn"] == 1
+    assert drops(app, cid) == []
+    assert import_sent_mail(app.factory, tmp_path / "sent.mbox", NOW + timedelta(hours=3)).get("withdrawn") is None
