@@ -20,6 +20,7 @@ GENDERS = frozenset({"female", "male", "diverse"})
 LANGUAGES = frozenset({"de", "en"})
 FORMALITIES = frozenset({"formal", "informal"})
 _COUNTRY_ALIASES = {"UK": "GB"}
+_PERSON = {"female": "woman", "male": "man"}
 
 
 def salutation_for(inp: AddressInput) -> Salutation | NeedsReview:
@@ -59,6 +60,10 @@ def _build(inp: AddressInput) -> Salutation | NeedsReview:
                                       "de, en", "--language")
     country = normalise(inp.country).upper() or region
     country = _COUNTRY_ALIASES.get(country, country)
+    if country and not (len(country) == 2 and country.isascii() and country.isalpha()):
+        # "Österreich", "USA" or "CHE" would silently get the rules of no country at all (§3, §4, E2).
+        return refusals.unknown_value("unknown_country", "country", normalise(inp.country) or region,
+                                      "DE, AT, CH, GB, US or another two-letter ISO code", "--country")
     formality = normalise(inp.formality).lower()
     if formality not in FORMALITIES:
         return refusals.unknown_value("unknown_formality", "formality", normalise(inp.formality),
@@ -71,17 +76,20 @@ def _build(inp: AddressInput) -> Salutation | NeedsReview:
 
     first_raw = normalise(inp.first_name)
     last_raw = normalise(inp.last_name)
+    first_problem: NeedsReview | None = None
     for label, option, value in (("first name", "--first-name", first_raw), ("last name", "--last-name", last_raw)):
         if value:
             problem = refusals.check_name_field(label, option, value)
-            if problem is not None:
+            if problem is not None and label == "first name" and problem.code == "initial_only":
+                first_problem = problem  # harmless until the first name is printed (G2, E3, E5)
+            elif problem is not None:
                 return problem
     if first_raw and last_raw:
         problem = refusals.check_pair(first_raw, last_raw)
         if problem is not None:
             return problem
 
-    first, first_rank = _first_name(recase(first_raw))
+    first, first_rank = _first_name(recase(first_raw)) if first_problem is None else ("", None)
     last_tokens = recase(last_raw).split(" ") if last_raw else []
     for where, tokens in (("first name", first_raw.split(" ")), ("last name", last_tokens)):
         ranked = refusals.find_ranked(tokens)
@@ -108,13 +116,14 @@ def _build(inp: AddressInput) -> Salutation | NeedsReview:
 
     for rank_gender in (first_rank, last_rank):
         if rank_gender:
-            conflict = _conflict(gender, rank_gender, "the name carries a rank word of the other sex")
+            detail = f"the name carries a rank word for a {_PERSON[rank_gender]}"
+            conflict = _conflict(gender, rank_gender, detail)
             if conflict is not None:
                 return conflict
 
     if formality == "informal":
         if not first:
-            return refusals.missing_first_name()  # M2
+            return first_problem or refusals.missing_first_name()  # M2
         line = german.informal(first, gender) if language == "de" else english.informal(first)
         return _finish(line, language, country)
 
@@ -130,6 +139,10 @@ def _build(inp: AddressInput) -> Salutation | NeedsReview:
             conflict = _conflict(gender, token.text, "the title carries a rank word of the other sex")
             if conflict is not None:
                 return conflict
+        if token.feminine and gender == "male":
+            return refusals.gender_conflict(
+                f"gender is male but the title {refusals.quote(normalise(inp.title))} is in the female form"
+            )
         if token.kind is Kind.HONORIFIC:
             conflict = _conflict(gender, HONORIFIC_GENDER[token.text], "the title field says " + token.text)
             if conflict is not None:
@@ -141,7 +154,7 @@ def _build(inp: AddressInput) -> Salutation | NeedsReview:
     else:
         built = english.formal(first, last, gender, parsed, country, preferred)
     if built is None:
-        return refusals.no_neutral_form(language)  # M6
+        return first_problem or refusals.no_neutral_form(language)  # M6
     return _finish(built, language, country)
 
 
@@ -164,15 +177,29 @@ def _last_name(tokens: list[str], raw: str) -> tuple[str, str | None, NeedsRevie
     """Surname as printed: rank words removed (P3), particles kept (P1); a particle alone is refused."""
     rank: str | None = None
     kept = list(tokens)
+    if len(kept) == 1 and kept[0].lower() in RANK_WORDS_FREE:
+        return "", None, refusals.rank_only(raw)  # P3 leaves no surname to print
     if len(kept) > 1 and kept[0].lower() in RANK_WORDS_FREE:
         rank = RANK_WORDS_FREE[kept.pop(0).lower()]
     if any(token.lower() in RANK_WORDS_FREE for token in kept[1:]):
         return "", rank, refusals.misplaced_rank(raw)
     if not kept:
         return "", rank, None
-    if all(particle_flags(kept)):  # case-insensitive: "von" or "VAN DER" alone is no surname
+    if all(particle_flags(kept)) and (len(kept) > 1 or _lone_particle(raw.split(" ")[-1])):
         return "", rank, refusals.particle_only(raw)
     return " ".join(kept), rank, None
+
+
+def _lone_particle(stored: str) -> bool:
+    """A one-word surname that is only a particle: "von", "VON", "van", but not "Das", "Du" or "Do".
+
+    Das, Du, Do, Da, De, Di are surnames in their own right when the bearer writes them capitalised;
+    German von/vom/zu/zum/zur never are, and a lower-case spelling marks a particle cut off its name.
+    """
+    return stored.islower() or stored.lower() in _GERMAN_PARTICLES
+
+
+_GERMAN_PARTICLES = frozenset({"von", "vom", "zu", "zum", "zur"})
 
 
 def _finish(line: str, language: str, country: str) -> Salutation:

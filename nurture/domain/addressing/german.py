@@ -32,6 +32,8 @@ def _title_text(token: TitleToken | None, country: str, gender: str | None) -> s
         return "Prof."  # T6: gender-free abbreviation in the neutral form
     if token.kind is Kind.DOCTOR and country not in AUSTRIA:
         return "Dr."  # T1/T2: one plain "Dr.", no qualifier, no "Doktorin"
+    if gender != "female":
+        return token.gender_free()  # T6: "Guten Tag, Mag. Alex Huber," not "Mag.a"
     return token.text  # A2: the Austrian stored form (Mag.a, DI, Dr.in, DDr.)
 
 

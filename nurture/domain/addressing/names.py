@@ -18,6 +18,9 @@ CORE_PARTICLES = frozenset(
      "das", "dos", "do", "du"}
 )
 FOLLOW_PARTICLES = frozenset({"der", "den", "dem", "het", "la", "las", "los", "und"})
+# P3 rank words that give way to Herr/Frau, with the abbreviations civil registers print
+# ("Karl Frhr. von Stein"); the value is the gender the word implies.
+RANK_WORDS_FREE = {"freiherr": "male", "freifrau": "female", "freiin": "female", "frhr.": "male", "frfr.": "female"}
 
 # Segment separators for recasing (C1): space, hyphens, apostrophes, and the dot of initials.
 _SEPARATORS = frozenset(" -\u2010\u2011'\u2019\u02bc.")
@@ -140,9 +143,13 @@ def recase(text: str) -> str:
             else:
                 out.append(_recase_token(token))
         return unicodedata.normalize("NFC", " ".join(out))
-    # Mixed case is kept exactly, except a shouted leading particle ("VON Weizsäcker").
+    # Mixed case is kept exactly, except a shouted leading particle ("VON Weizsäcker"), also after a
+    # P3 rank word ("Freiherr VON Stein").
     out = list(tokens)
+    start = 1 if len(tokens) > 2 and tokens[0].lower() in RANK_WORDS_FREE else 0
     for index, token in enumerate(tokens[:-1]):
+        if index < start:
+            continue
         if not flags[index]:
             break
         if token.isupper():

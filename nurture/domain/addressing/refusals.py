@@ -10,7 +10,7 @@ import re
 import unicodedata
 
 from nurture.domain.addressing.model import NeedsReview
-from nurture.domain.addressing.titles import RANK_WORDS_FREE, RANK_WORDS_RANKED
+from nurture.domain.addressing.titles import RANK_WORDS_FREE, RANK_WORDS_RANKED, Kind, parse_title
 
 EDIT = "nurture contacts edit"
 
@@ -47,9 +47,22 @@ ROLE_WORDS = frozenset(
 
 TITLE_WORDS_FIRST = frozenset(
     {"dr.", "dr", "prof.", "prof", "professor", "professorin", "herr", "frau", "hr.", "fr.", "mr", "mr.",
-     "mrs", "mrs.", "ms", "ms.", "mx", "mx.", "miss", "dipl.-ing.", "mag.", "ing.", "sir", "dame"}
+     "mrs", "mrs.", "ms", "ms.", "mx", "mx.", "miss", "dipl.-ing.", "mag.", "ing.", "sir", "dame", "herrn",
+     "hrn.", "frl.", "fräulein", "mister", "madame", "mme.", "monsieur", "hofrat", "hofrätin", "kommerzialrat",
+     "kommerzialrätin", "regierungsrat", "regierungsrätin", "primarius", "primaria", "prim."}
 )
-_TITLE_PREFIX = re.compile(r"(?i)^(?:dr|prof|dipl|mag|univ|ing)\.")
+_TITLE_PREFIX = re.compile(r"(?i)^(?:d?dr|prof|dipl|m?mag|univ|ing)\.")
+# Degrees that are never a name, in any letter case and at any place in the field ("Huber PhD").
+DEGREE_WORDS = frozenset(
+    {"phd", "dphil", "mba", "emba", "msc", "bsc", "llm", "llb", "meng", "beng", "bakk", "dr", "prof",
+     "professor", "professorin"}
+)
+# Short degrees that are names too ("Ma", "Di"); only a capitalised spelling in a mixed-case field
+# ("Huber MA", "DI Huber") shows the degree.
+DEGREE_WORDS_CAPITALS = frozenset({"DI", "MA", "BA", "MAS", "PD", "DDR", "MMAG"})
+# Abbreviated notes and generation suffixes that belong to a record but never to a salutation (§2 G2).
+# Only the dotted forms: an undotted word ("Jr", "III", "née") may be part of a letters-only surname.
+NAME_NOTES = frozenset({"geb.", "verh.", "verw.", "jr.", "sr.", "jun.", "sen."})
 _URL = re.compile(
     r"(?i)(?:https?:|www\.|://|[a-z0-9-]{2,}\.(?:com|net|org|de|at|ch|li|eu|io|co|uk|us|info|biz|me|app|dev)"
     r"(?![\w]))"
@@ -147,10 +160,38 @@ def check_name_field(label: str, option: str, value: str) -> NeedsReview | None:
             f"The {label} {shown} starts with a title or form of address; move it to the title "
             f"(`{EDIT} <contact> --title ...`) or gender field and {fix}.",
         )
+    mixed = any(ch.isupper() for ch in value) and any(ch.islower() for ch in value)
+    for token in tokens:
+        if _is_degree(token, mixed):
+            return review(
+                "title_in_name",
+                f"The {label} {shown} contains the title {quote(token)}; move it to the title "
+                f"(`{EDIT} <contact> --title ...`) and {fix}.",
+            )
+    for token in tokens[1:]:
+        if token.lower() in NAME_NOTES:
+            return review(
+                "note_in_name",
+                f"The {label} {shown} contains {quote(token)}, which belongs to the record but not to a "
+                f"salutation; keep only the name in use and {fix}.",
+            )
     letters = [ch for ch in value if ch.isalpha()]
-    if len(letters) == 1:
+    if len(letters) == 1 and letters[0].upper() != letters[0].lower():
+        # Only a letter of a cased alphabet can be an initial: 王 or 李 is a whole surname.
         return review("initial_only", f"The {label} {shown} is only an initial; {fix}.")
     return None
+
+
+def _is_degree(token: str, mixed: bool) -> bool:
+    """An academic degree written into a name field, wherever it stands ("Huber PhD", "Anna Dr.")."""
+    bare = token.strip(".,")
+    if bare.lower() in DEGREE_WORDS or (mixed and bare in DEGREE_WORDS_CAPITALS):
+        return True
+    if "." not in token or sum(ch.isalpha() for ch in token) < 2:
+        return False  # an initial ("M.") is not a degree
+    parsed = parse_title(token)
+    ranks = {Kind.FREE_RANK, Kind.RANKED_NOBILITY}  # handled by P3 / M7
+    return bool(parsed.tokens) and not parsed.unknown and not any(t.kind in ranks for t in parsed.tokens)
 
 
 def check_pair(first: str, last: str) -> NeedsReview | None:
@@ -200,6 +241,14 @@ def missing_last_name() -> NeedsReview:
         "missing_last_name",
         f"The last name is missing, and a formal salutation needs it; add it with "
         f"`{EDIT} <contact> --last-name ...`.",
+    )
+
+
+def rank_only(value: str) -> NeedsReview:
+    return review(
+        "particle_only",
+        f"The last name {quote(value)} holds only a rank word (Freiherr/Freifrau/Freiin), not the surname "
+        f"itself; correct it with `{EDIT} <contact> --last-name ...`.",
     )
 
 

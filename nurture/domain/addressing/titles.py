@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
 
-from nurture.domain.addressing.names import normalise
+from nurture.domain.addressing.names import RANK_WORDS_FREE, normalise
 
 
 class Kind(Enum):
@@ -32,6 +32,13 @@ class TitleToken:
     kind: Kind
     text: str        # canonical printed form, e.g. "Dr.", "Mag.a", "DI (FH)"
     rank: int = 0    # Austrian ranking (A3); higher wins
+    feminine: bool = False  # a female form as awarded: Mag.a, Dr.in, Dipl.-Ing.in, Prof.in, Professorin
+
+    def gender_free(self) -> str:
+        """The printed form without the female ending, for the neutral salutation (T6)."""
+        if not self.feminine:
+            return self.text
+        return re.sub(r"\.(?:in|a)(?= |$)", ".", self.text, count=1)
 
 
 @dataclass(frozen=True)
@@ -56,11 +63,11 @@ RANK_DOCTOR = 6
 RANK_PROFESSOR = 7
 
 _FH = r"(?:\s*\(\s*fh\s*\))?"
-# Lower-case field or honour qualifiers that follow a degree: "med.", "rer. nat.", "h.c.", "mult."
-_QUALIFIERS = r"(?:\s*-?\s*(?-i:(?!prof)(?:h\.\s?c\.|[a-zäöü]{2,10}\.)))*"
-_END = r"(?![\w.])"
+# Lower-case field or honour qualifiers that follow a degree: "med.", "rer. nat.", "h.c.", "E.h.", "mult."
+_QUALIFIERS = r"(?:\s*-?\s*(?-i:(?!prof)(?:h\.\s?c\.|e\.\s?h\.|E\.\s?h\.|[a-zäöü]{2,10}\.)))*"
+# A token ends at a non-word character, or right after its own full stop: "Prof.Dr." is two tokens.
+_END = r"(?:(?<=\.)(?!\.)|(?![\w.]))"
 
-RANK_WORDS_FREE = {"freiherr": "male", "freifrau": "female", "freiin": "female"}
 RANK_WORDS_RANKED = frozenset(
     {"graf", "gräfin", "fürst", "fürstin", "prinz", "prinzessin", "herzog", "herzogin", "baron",
      "baronin", "baronesse", "ritter", "edler", "edle", "markgraf", "markgräfin", "landgraf",
@@ -90,18 +97,20 @@ def _fh(raw: str) -> str:
 
 
 def _make_professor(raw: str) -> TitleToken:
-    return TitleToken(Kind.PROFESSOR, "Prof.", RANK_PROFESSOR)
+    feminine = bool(re.search(r"prof(?:essorin|\.?\s?in)(?![\w])", raw, re.IGNORECASE))
+    return TitleToken(Kind.PROFESSOR, "Prof.", RANK_PROFESSOR, feminine)
 
 
 def _make_doctor(raw: str) -> TitleToken:
-    return TitleToken(Kind.DOCTOR, _doctor_form(raw), RANK_DOCTOR)
+    text = _doctor_form(raw)
+    return TitleToken(Kind.DOCTOR, text, RANK_DOCTOR, text.endswith("in"))
 
 
 def _make_dipl_ing(raw: str) -> TitleToken:
     fh = _fh(raw)
     gendered = bool(re.search(r"ing\.?\s*in\b", raw, re.IGNORECASE))
     return TitleToken(Kind.AUSTRIAN_DEGREE, "Dipl.-Ing." + ("in" if gendered else "") + fh,
-                      RANK_DIPL_ING_FH if fh else RANK_DIPL_ING)
+                      RANK_DIPL_ING_FH if fh else RANK_DIPL_ING, gendered)
 
 
 def _make_di(raw: str) -> TitleToken:
@@ -116,16 +125,18 @@ def _make_dipl_other(raw: str) -> TitleToken:
     body = re.sub(r"\s+", "", body)
     if body == body.lower() or body == body.upper():
         body = "-".join(part[:1].upper() + part[1:].lower() for part in body.split("-"))
-    return TitleToken(Kind.AUSTRIAN_DEGREE, "Dipl.-" + body + fh, RANK_MAG_FH if fh else RANK_MAG)
+    return TitleToken(Kind.AUSTRIAN_DEGREE, "Dipl.-" + body + fh, RANK_MAG_FH if fh else RANK_MAG,
+                      body.endswith(".in"))
 
 
 def _make_mag(raw: str) -> TitleToken:
     fh = _fh(raw)
     compact = re.sub(r"\s+", "", re.sub(r"\(\s*fh\s*\)", "", raw, flags=re.IGNORECASE))
     double = compact.lower().startswith("mmag")
-    gendered = bool(re.match(r"m?mag\.?a(?![\w])", compact, re.IGNORECASE))
+    # Read on the spaced text: in "Mag.a pharm." the "a" ends at the space, not at "pharm".
+    gendered = bool(re.match(r"m?mag(?:\.\s*a|a)(?![\w])", raw.strip(), re.IGNORECASE))
     text = ("MMag." if double else "Mag.") + ("a" if gendered else "") + fh
-    return TitleToken(Kind.AUSTRIAN_DEGREE, text, RANK_MAG_FH if fh else RANK_MAG)
+    return TitleToken(Kind.AUSTRIAN_DEGREE, text, RANK_MAG_FH if fh else RANK_MAG, gendered)
 
 
 def _make_ing(raw: str) -> TitleToken:
@@ -155,8 +166,9 @@ _PATTERNS: list[tuple[re.Pattern[str], Callable[[str], TitleToken]]] = [
                 re.IGNORECASE), _make_postnominal_doctor),
     (re.compile(r"dipl\.?\s*-?\s*ing\.?(?:\s*in)?" + _FH + _END, re.IGNORECASE), _make_dipl_ing),
     (re.compile(r"di(?:\.)?" + _FH + _END, re.IGNORECASE), _make_di),
-    (re.compile(r"dipl\.?\s*-?\s*(?:[a-zäöü]+\.?\s*-?\s*)+?" + _FH + _END, re.IGNORECASE),
-     _make_dipl_other),
+    # Parts of one Diplom are joined by hyphens ("Dipl.-Wirt.-Ing."); a space ends it ("Dipl.-Kffr. Mag.").
+    (re.compile(r"dipl\.?\s*-?\s*(?:[a-zäöü]+\.?(?:\s*-\s*)?)+?(?:(?<=\.)in(?!\w))?" + _FH + _END,
+                re.IGNORECASE), _make_dipl_other),
     (re.compile(r"m?mag(?:\.\s*a(?![\w])|\.|a(?![\w])|(?![\w.]))" + _FH + _QUALIFIERS + _END, re.IGNORECASE), _make_mag),
     (re.compile(r"ing\." + _END + r"|ing(?![\w.-])", re.IGNORECASE), _make_ing),
     # Post-nominal bachelor/master grades, Swiss licentiate, Privatdozent: address block only.
