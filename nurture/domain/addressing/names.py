@@ -20,7 +20,8 @@ CORE_PARTICLES = frozenset(
 FOLLOW_PARTICLES = frozenset({"der", "den", "dem", "het", "la", "las", "los", "und"})
 # P3 rank words that give way to Herr/Frau, with the abbreviations civil registers print
 # ("Karl Frhr. von Stein"); the value is the gender the word implies.
-RANK_WORDS_FREE = {"freiherr": "male", "freifrau": "female", "freiin": "female", "frhr.": "male", "frfr.": "female"}
+RANK_WORDS_FREE = {"freiherr": "male", "freifrau": "female", "freiin": "female", "frhr.": "male", "frfr.": "female",
+                   "frhr": "male", "frfr": "female"}
 
 # Segment separators for recasing (C1): space, hyphens, apostrophes, and the dot of initials.
 _SEPARATORS = frozenset(" -\u2010\u2011'\u2019\u02bc.")

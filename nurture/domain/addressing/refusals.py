@@ -62,7 +62,10 @@ DEGREE_WORDS = frozenset(
 DEGREE_WORDS_CAPITALS = frozenset({"DI", "MA", "BA", "MAS", "PD", "DDR", "MMAG"})
 # Abbreviated notes and generation suffixes that belong to a record but never to a salutation (§2 G2).
 # Only the dotted forms: an undotted word ("Jr", "III", "née") may be part of a letters-only surname.
-NAME_NOTES = frozenset({"geb.", "verh.", "verw.", "jr.", "sr.", "jun.", "sen."})
+NAME_NOTES = frozenset({"geb.", "verh.", "verw.", "jr.", "sr.", "jun.", "sen.", "jr", "sr", "née", "geborene",
+                        "geborener", "verheiratete", "verwitwete"})
+# Generational suffixes ("Smith III"): only as capitals, so that no surname is taken for one.
+NAME_SUFFIXES = frozenset({"II", "III", "IV"})
 _URL = re.compile(
     r"(?i)(?:https?:|www\.|://|[a-z0-9-]{2,}\.(?:com|net|org|de|at|ch|li|eu|io|co|uk|us|info|biz|me|app|dev)"
     r"(?![\w]))"
@@ -169,7 +172,7 @@ def check_name_field(label: str, option: str, value: str) -> NeedsReview | None:
                 f"(`{EDIT} <contact> --title ...`) and {fix}.",
             )
     for token in tokens[1:]:
-        if token.lower() in NAME_NOTES:
+        if token.lower() in NAME_NOTES or token in NAME_SUFFIXES:
             return review(
                 "note_in_name",
                 f"The {label} {shown} contains {quote(token)}, which belongs to the record but not to a "

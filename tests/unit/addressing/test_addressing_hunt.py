@@ -160,6 +160,11 @@ CASES: list[Case] = [
     de("G2-geb-in-last-name", "review:note_in_name", "Anna", "Müller geb. Schmidt", "female"),
     de("G2-jun-in-last-name", "review:note_in_name", "Hans", "Müller jun.", "male"),
     en("E1-jr-in-last-name", "review:note_in_name", "John", "Smith Jr.", "male", country="US"),
+    en("E1-jr-undotted", "review:note_in_name", "John", "Smith Jr", "male", country="US"),
+    en("E1-generation-suffix", "review:note_in_name", "John", "Smith III", "male", country="US"),
+    en("E1-nee", "review:note_in_name", "Anne", "Miller née Smith", "female", country="GB"),
+    de("G2-geborene-spelled-out", "review:note_in_name", "Anna", "Müller geborene Schmidt", "female"),
+    en("E1-nee-is-a-surname", "Dear Ms Nee,", "Mary", "Nee", "female", country="GB"),
     # M1: a capitalised one-word surname that is also a particle elsewhere is a surname
     de("M1-das-is-surname", "Sehr geehrte Frau Das,", "Priya", "Das", "female"),
     en("M1-du-is-surname", "Dear Ms. Du,", "Mei", "Du", "female", country="US"),
@@ -178,6 +183,8 @@ CASES: list[Case] = [
     de("P3-frhr-caps", "Sehr geehrter Herr von Stein,", "KARL", "FRHR. VON STEIN", "male"),
     de("P3-frfr", "Sehr geehrte Frau von Stein,", "Maria", "Frfr. von Stein", "female"),
     de("P3-frhr-conflict", "review:gender_conflict", "Maria", "Frhr. von Stein", "female"),
+    de("P3-frhr-undotted", "Sehr geehrter Herr von Stein,", "Karl", "Frhr von Stein", "male"),
+    de("P3-frfr-undotted", "Sehr geehrte Frau von Stein,", "Maria", "Frfr von Stein", "female"),
     de("P3-frhr-in-title", "Sehr geehrter Herr von Stein,", "Karl", "von Stein", "male", "Frhr."),
     # G2/E3/E5: an initial in the first name is harmless when the first name is not printed
     de("G2-initial-first-known-gender", "Sehr geehrte Frau Müller,", "A.", "Müller", "female"),
