@@ -6,51 +6,10 @@ means the builder must refuse with that code; the reason must name the field to 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
+from test_addressing_table import Case, de, en
 
 from nurture.domain.addressing import AddressInput, NeedsReview, Salutation, clean_name, salutation_for
-
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    expected: str
-    first: str | None
-    last: str | None
-    gender: str | None = None
-    title: str | None = None
-    language: str = "de"
-    country: str | None = "DE"
-    formality: str = "formal"
-
-
-def de(
-    id: str,
-    expected: str,
-    first: str | None,
-    last: str | None,
-    gender: str | None = None,
-    title: str | None = None,
-    country: str | None = "DE",
-    formality: str = "formal",
-) -> Case:
-    return Case(id, expected, first, last, gender, title, "de", country, formality)
-
-
-def en(
-    id: str,
-    expected: str,
-    first: str | None,
-    last: str | None,
-    gender: str | None = None,
-    title: str | None = None,
-    country: str | None = "GB",
-    formality: str = "formal",
-) -> Case:
-    return Case(id, expected, first, last, gender, title, "en", country, formality)
-
 
 CASES: list[Case] = [
     # T2/T3/D4: "Prof.Dr." without spaces is the same title as "Prof. Dr."
