@@ -81,29 +81,16 @@ def load_content_library(path: Path) -> tuple[list[ContentItem], list[Problem]]:
         return [], [Problem(Location(shown), "is not UTF-8 text; save the file as UTF-8")]
     except OSError as exc:
         return [], [Problem(Location(shown), f"cannot be read ({exc.strerror}); check the path and permissions")]
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        at = _TOML_AT.search(str(exc))
-        line = int(at.group(1)) if at else None
-        column = f" at column {at.group(2)}" if at else ""
-        return [], [Problem(Location(shown, line), f"this is not valid TOML: {_TOML_AT.sub('', str(exc))}{column}; "
-                                                   "check the quotes, brackets and `key = value` form of this line")]
-    lines = _item_lines(text)
     problems: list[Problem] = []
-    for key in data:
-        if key != "item":
-            problems.append(Problem(Location(shown), f'unknown entry "{key}"; the content library holds only '
-                                                     "[[item]] entries"))  # fmt: skip
-    raw_items = data.get("item", [])
-    if not isinstance(raw_items, list):
-        problems.append(Problem(Location(shown), "item must be a list of [[item]] entries; write [[item]] "
-                                                 "(double brackets) above each item"))  # fmt: skip
+    try:
+        entries = _entries(tomllib.loads(text), text, 0, shown, problems)
+    except tomllib.TOMLDecodeError as exc:
+        entries = _salvage(text, shown, exc, problems)
+    if entries is None:
         return [], problems
     items: list[ContentItem] = []
     first_line: dict[str, int | None] = {}
-    for index, raw in enumerate(raw_items):
-        start, key_lines = lines[index] if index < len(lines) else (None, {})
+    for raw, start, key_lines in entries:
         item, item_problems = _item(raw, shown, start, key_lines)
         problems += item_problems
         if item is None:
@@ -116,6 +103,64 @@ def load_content_library(path: Path) -> tuple[list[ContentItem], list[Problem]]:
         first_line[item.id] = key_lines.get("id", start)
         items.append(item)
     return items, problems
+
+
+def _syntax_problem(shown: str, exc: tomllib.TOMLDecodeError, offset: int) -> Problem:
+    """A TOML syntax error at its line in the whole file (`offset` lines come before the text parsed)."""
+    at = _TOML_AT.search(str(exc))
+    line = int(at.group(1)) + offset if at else None
+    column = f" at column {at.group(2)}" if at else ""
+    return Problem(Location(shown, line), f"this is not valid TOML: {_TOML_AT.sub('', str(exc))}{column}; "
+                                          "check the quotes, brackets and `key = value` form of this line")
+
+
+Entry = tuple[Any, int | None, dict[str, int]]
+
+
+def _entries(data: dict[str, Any], text: str, offset: int, shown: str, problems: list[Problem]) -> list[Entry] | None:
+    """The raw `[[item]]` tables of parsed TOML, each with the line of its header and keys.
+
+    `text` is what was parsed and `offset` the number of lines before it in the file. None when
+    `item` is no list of tables (then nothing can be read as items).
+    """
+    for key in data:
+        if key != "item":
+            problems.append(Problem(Location(shown), f'unknown entry "{key}"; the content library holds only '
+                                                     "[[item]] entries"))  # fmt: skip
+    raw_items = data.get("item", [])
+    if not isinstance(raw_items, list):
+        problems.append(Problem(Location(shown), "item must be a list of [[item]] entries; write [[item]] "
+                                                 "(double brackets) above each item"))  # fmt: skip
+        return None
+    lines = [(start + offset, {k: n + offset for k, n in keys.items()}) for start, keys in _item_lines(text)]
+    return [(raw, *(lines[index] if index < len(lines) else (None, {}))) for index, raw in enumerate(raw_items)]
+
+
+def _salvage(text: str, shown: str, error: tomllib.TOMLDecodeError, problems: list[Problem]) -> list[Entry]:
+    """The items of a file with a TOML syntax error, read `[[item]]` by `[[item]]`.
+
+    A typo in one item (an unclosed quote, a date like 2026-13-01) made the whole file unreadable
+    and every good item was lost with it; now only the item around the error is left out.
+    """
+    chunks = text.split("\n")
+    starts = [1] + [start for start, _ in _item_lines(text) if start > 1]
+    entries: list[Entry] = []
+    broken: list[Problem] = []
+    for first, end in zip(starts, [*starts[1:], len(chunks) + 1], strict=True):
+        part = "\n".join(chunks[first - 1 : end - 1]) + "\n"
+        try:
+            data = tomllib.loads(part)
+        except tomllib.TOMLDecodeError as exc:
+            problem = _syntax_problem(shown, exc, first - 1)
+            if problem.location.line is None:  # e.g. a string never closed: say where its item starts
+                problem = Problem(Location(shown, first), f"this is not valid TOML: {exc}; this [[item]] is "
+                                                          "left out: close every quote and bracket in it")  # fmt: skip
+            broken.append(problem)
+            continue
+        entries += _entries(data, part, first - 1, shown, problems) or []
+    # No part is broken on its own: the parts clash (a table defined twice); say what TOML said.
+    problems[:0] = broken or [_syntax_problem(shown, error, 0)]
+    return entries
 
 
 def _item(raw: Any, shown: str, start: int | None, key_lines: dict[str, int]) -> tuple[ContentItem | None, list[Problem]]:

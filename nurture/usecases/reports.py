@@ -10,24 +10,34 @@ import calendar
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from nurture.adapters.db.tables import Contact, Message, Touch
+from nurture.adapters.db.tables import Contact, Message, PlanMark, Touch
 from nurture.domain.birthdays import birthday_date
 from nurture.domain.vocabulary import MAILABLE_CONSENTS
 
 PLANNED = ("planned", "pending", "approved", "review", "blocked", "sending")
 
 
+def _local(at: datetime, timezone: str) -> datetime:
+    """An instant in the contact's own zone; UTC when the stored zone is none ("Europe" is a folder)."""
+    try:
+        return at.astimezone(ZoneInfo(timezone))
+    except (KeyError, ValueError, OSError):
+        return at.astimezone(UTC)
+
+
 def plan_report(session: Session, now: datetime, months: int) -> list[dict[str, Any]]:
     """Contacts with their planned touches in the next `months` months, in send order.
 
     A contact that bounced or lost its legal basis keeps its open messages, but none of them
-    will go out (sending checks again): they are no planned touch.
+    will go out (sending checks again): they are no planned touch. Send times are given in the
+    contact's own time zone, as the queue shows them, so both name the same hour.
     """
     until = now + timedelta(days=31 * months)
     rows = session.execute(
@@ -44,12 +54,16 @@ def plan_report(session: Session, now: datetime, months: int) -> list[dict[str, 
             "email": c.email, "tier": c.tier, "touches": [],
         })  # fmt: skip
         entry["touches"].append({"message_id": m.id, "occasion": m.occasion, "status": m.status,
-                                 "send_at": m.send_at.isoformat(), "subject": m.subject})  # fmt: skip
+                                 "send_at": _local(m.send_at, c.timezone).isoformat(), "subject": m.subject})  # fmt: skip
     return list(plan.values())
 
 
 def plan_ics(plan: list[dict[str, Any]], now: datetime) -> bytes:
-    """The plan as iCalendar, one event per planned touch."""
+    """The plan as iCalendar, one event per planned touch.
+
+    Times are written in UTC: a fixed offset would become a TZID without a VTIMEZONE, which
+    calendar programs read as floating or reject.
+    """
     from icalendar import Calendar, Event
 
     cal = Calendar()
@@ -58,9 +72,9 @@ def plan_ics(plan: list[dict[str, Any]], now: datetime) -> bytes:
     for entry in plan:
         for t in entry["touches"]:
             ev = Event()
-            start = datetime.fromisoformat(t["send_at"])
+            start = datetime.fromisoformat(t["send_at"]).astimezone(UTC)
             ev.add("uid", f"nurture-message-{t['message_id']}@nurture")
-            ev.add("dtstamp", now)
+            ev.add("dtstamp", now.astimezone(UTC))
             ev.add("dtstart", start)
             ev.add("dtend", start + timedelta(minutes=15))
             ev.add("summary", f"{t['occasion']}: {entry['name']} ({t['status']})")
@@ -107,21 +121,41 @@ def next_occasion(contact: Contact, today: date) -> str | None:
     return f"{label} on {day.isoformat()}"
 
 
+def expected_touches(gap: timedelta | None, seen: timedelta) -> int:
+    """How many touches a cadence of `gap` guarantees in any stretch of time `seen` long.
+
+    Touches exactly `gap` apart put at least floor(seen / gap) into every such stretch; a
+    rounded-up figure flagged contacts served right on their cadence as neglected.
+    """
+    if gap is None or gap <= timedelta(0) or seen <= timedelta(0):
+        return 0
+    return seen // gap
+
+
 def coverage(session: Session, now: datetime, cadence: Mapping[str, timedelta], days: int = 90) -> list[CoverageRow]:
-    """Touches done in the last `days` and planned in the next `days`, against the tier's target."""
+    """Touches done in the last `days` and planned in the next `days`, against the tier's target.
+
+    The target counts only the time in which touches can be seen: since the contact was added
+    (someone imported today cannot have been touched last month), and ahead only as far as the
+    last planning run planned (nothing is planned beyond its horizon). A tier without a cadence
+    has no target. Interactions recorded later than `now` are not done yet.
+    """
     since, until = now - timedelta(days=days), now + timedelta(days=days)
     sent = dict(session.execute(
-        select(Message.contact_id, func.count()).where(Message.status == "sent", Message.sent_at >= since)
+        select(Message.contact_id, func.count())
+        .where(Message.status == "sent", Message.sent_at >= since, Message.sent_at <= now)
         .group_by(Message.contact_id)
     ).all())  # fmt: skip
     manual = dict(session.execute(
-        select(Touch.contact_id, func.count()).where(Touch.at >= since, Touch.source != "nurture")
+        select(Touch.contact_id, func.count()).where(Touch.at >= since, Touch.at <= now, Touch.source != "nurture")
         .group_by(Touch.contact_id)
     ).all())  # fmt: skip
     planned = dict(session.execute(
         select(Message.contact_id, func.count())
         .where(Message.status.in_(PLANNED), Message.send_at <= until).group_by(Message.contact_id)
     ).all())  # fmt: skip
+    planned_until = session.scalar(select(PlanMark.horizon_end).order_by(PlanMark.id.desc()).limit(1))
+    ahead = min(max(planned_until - now, timedelta(0)), until - now) if planned_until is not None else timedelta(0)
     rows = []
     contacts = session.scalars(
         select(Contact).where(Contact.consent.in_(MAILABLE_CONSENTS), Contact.unsubscribed.is_(False),
@@ -129,8 +163,8 @@ def coverage(session: Session, now: datetime, cadence: Mapping[str, timedelta], 
     )  # fmt: skip
     today = now.date()
     for c in contacts:
-        gap = cadence.get(c.tier) or timedelta(days=90)
-        target = max(1, round(2 * timedelta(days=days) / gap))  # the window looks back and ahead
+        behind = now - max(since, min(c.created_at, now))
+        target = expected_touches(cadence.get(c.tier), behind + ahead)
         rows.append(CoverageRow(c.id, " ".join(x for x in (c.first_name, c.last_name) if x) or (c.email or ""),
                                 c.tier, sent.get(c.id, 0) + manual.get(c.id, 0), planned.get(c.id, 0), target,
                                 next_occasion(c, today)))  # fmt: skip

@@ -37,9 +37,9 @@ def report_plan(months: int, ics_path: Path | None) -> None:
         return
     for entry in plan:
         click.echo(f"{entry['name']} ({entry['tier']}, {entry['email']})")
-        for t in entry["touches"]:
+        for t in entry["touches"]:  # in the contact's own time, as `nurture queue` shows it
             click.echo(f"    {t['send_at'][:16]}  {t['occasion']:<16} {t['status']:<8} #{t['message_id']:<6} "
-                       f"{t['subject']}")
+                       f"{t['subject'] or '(written when it comes near)'}")
     if not plan:
         click.echo("nothing planned; run `nurture plan` first", err=True)
 
