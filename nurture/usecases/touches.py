@@ -28,7 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nurture.adapters.db.contact_store import ContactStore
-from nurture.adapters.db.tables import Contact, Touch
+from nurture.adapters.db.tables import Contact, Message, Touch
 from nurture.domain.email_address import InvalidEmail, normalise_email
 from nurture.errors import NurtureError
 from nurture.usecases.plan import touch_contacts
@@ -274,10 +274,11 @@ def import_sent_mail(
     The summary holds the counts, and `problems` ("where: what") when a mail was skipped or
     read with a guess, with `unread` counting the skipped ones; both are absent when everything
     was read cleanly. `withdrawn` counts the content drops and reconnects planned from an older
-    touch that were taken back (see `touch_contacts`). `not_contacts` counts the recipient addresses that are no contact (with
+    touch that were taken back (see `touch_contacts`); `sent_by_nurture` the mails nurture sent
+    itself (already touches, skipped). `not_contacts` counts the recipient addresses that are no contact (with
     the first few in `not_contacts_sample`).
     """
-    mails = touches = already = unread = 0
+    mails = touches = already = unread = own = 0
     latest: dict[int, datetime] = {}  # contact -> its newest touch of this import
     strangers: set[str] = set()  # recipients that are no contact: their touches cannot be recorded
     problems: list[str] = []
@@ -290,6 +291,10 @@ def import_sent_mail(
         # Known keys up front and the cadence reset once per contact at the end: a query per
         # recipient made a large export crawl (5,000 mails took half a minute).
         seen = set(session.scalars(select(Touch.source_key).where(Touch.source_key.is_not(None))))
+        # Mail nurture sent itself lands in the relay's Sent folder too (Gmail, Microsoft 365):
+        # it is a touch already, recorded when it went out, and must not count twice.
+        ours = {mid.strip() for mid in session.scalars(
+            select(Message.message_id).where(Message.status == "sent", Message.message_id.is_not(None)))}  # fmt: skip
         for mail in _mails(path):
             mails += 1
             if progress is not None:
@@ -302,6 +307,9 @@ def import_sent_mail(
             if not msg.keys():
                 problems.append(f"{mail.where}: no mail header found (To, Date, ...); skipped")
                 unread += 1
+                continue
+            if ours and any(v.strip() in ours for v in _headers(msg, "Message-ID")):
+                own += 1
                 continue
             recipients = _recipients(msg, mail.notes)
             at = _sent_at(msg, now, mail.stored_at, mail.notes) if recipients & by_email.keys() else now
@@ -327,6 +335,8 @@ def import_sent_mail(
         "contacts": len(latest),
         "already": already,
     }
+    if own:  # sent by nurture: counted when it went out
+        result["sent_by_nurture"] = own
     if withdrawn:  # planned from an older touch; the next plan run plans them anew from these
         result["withdrawn"] = withdrawn
     if strangers:

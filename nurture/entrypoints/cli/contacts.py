@@ -335,6 +335,9 @@ def touch(ref: str | None, day: datetime | None, note: str | None, import_path: 
                 click.echo(problem, err=True)
             click.echo(f"{result['mails']} mail(s) read, {result['touches']} touch(es) recorded for "
                        f"{result['contacts']} contact(s), {result['already']} already known")  # fmt: skip
+            if result.get("sent_by_nurture"):
+                click.echo(f"{result['sent_by_nurture']} mail(s) were sent by nurture itself and already count as "
+                           "touches; they were skipped")  # fmt: skip
             if result.get("withdrawn"):
                 click.echo(f"{result['withdrawn']} content drop(s) or reconnect(s) planned from earlier touches were "
                            "taken back; the next plan run plans them anew from these mails")  # fmt: skip

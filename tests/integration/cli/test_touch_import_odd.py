@@ -266,3 +266,22 @@ def test_recipients_who_are_no_contact_are_named_not_dropped_silently(nurture, t
                               for i in range(12)))  # fmt: skip
     text = nurture("touch", "--import", str(many)).output
     assert "12 recipient address(es) are no contact" in text and "lead09@example.org and 2 more;" in text
+
+
+def test_mails_nurture_sent_itself_are_not_counted_twice(nurture, outbox, tmp_path: Path) -> None:
+    """The relay's Sent folder holds nurture's own mails too: each was counted once as sent and again as a touch."""
+    nurture("import", str(SAMPLE))
+    nurture("plan")
+    first = nurture.json("queue")[0]
+    nurture("approve", str(first["id"]))
+    assert nurture.json("send", now="2026-11-23T09:00:00+01:00")["sent"] == 1
+    [own] = list(outbox[0].glob("*.eml"))
+    box = tmp_path / "sent.mbox"
+    box.write_bytes(ENVELOPE + own.read_bytes().replace(b"\r\n", b"\n") + b"\n"
+                    + mail(b"To: julia.weber@example.de\nDate: Sat, 21 Nov 2026 09:00:00 +0100\n"
+                           b"Message-ID: <by-hand@example.com>\n"))  # fmt: skip
+    result = nurture.json("touch", "--import", str(box))
+    assert result["mails"] == 2 and result["sent_by_nurture"] == 1
+    assert result["touches"] == 1 and [t[0] for t in touches(nurture)] == ["julia.weber@example.de"]
+    text = nurture("touch", "--import", str(box)).output
+    assert "1 mail(s) were sent by nurture itself and already count as touches; they were skipped" in text
