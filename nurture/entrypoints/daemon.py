@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import signal
+import socket
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -22,12 +23,12 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import text
 
-from nurture.adapters.db.engine import plan_lock
+from nurture.adapters.db.engine import database_problem, plan_lock
 from nurture.adapters.db.message_store import MessageStore
 from nurture.clock import Clock, clock_from
 from nurture.entrypoints.app import App, worker_name
-from nurture.entrypoints.logs import setup_logging
-from nurture.errors import ConfigError
+from nurture.entrypoints.logs import hide_secrets, setup_logging
+from nurture.errors import ConfigError, NurtureError
 from nurture.settings import load_settings
 from nurture.usecases.runs import record_run
 
@@ -35,19 +36,25 @@ log = logging.getLogger("nurture.daemon")
 STOP_GRACE = 8.0
 
 
-def watched_mtime(app: App) -> float:
-    """The newest modification time of the config, the content library and the templates."""
+def watched_mtime(app: App) -> tuple[tuple[str, int, int], ...]:
+    """Path, modification time and size of the config, the content library and every template.
+
+    Not just the newest time: a file put back with its old time (`cp -p`, `rsync -a`, a deploy
+    tool) or a template deleted must be noticed as well as a fresh edit.
+    """
     paths = [app.settings.config_path, app.settings.content_path]
-    newest = 0.0
-    for p in paths:
-        with contextlib.suppress(OSError):
-            newest = max(newest, p.stat().st_mtime)
     tdir = app.settings.templates_dir
     if tdir.is_dir():
-        for f in tdir.rglob("*"):
-            with contextlib.suppress(OSError):
-                newest = max(newest, f.stat().st_mtime)
-    return newest
+        paths += sorted(tdir.rglob("*"))
+    seen = []
+    for p in paths:
+        try:
+            st = p.stat()
+        except OSError:
+            seen.append((str(p), -1, -1))
+            continue
+        seen.append((str(p), st.st_mtime_ns, st.st_size))
+    return tuple(seen)
 
 
 @dataclass(eq=False)
@@ -90,6 +97,16 @@ class _CountedTransport:
                 self.run.open -= 1
 
 
+def keep_secrets_out_of_logs(settings: Any) -> None:
+    """The passwords and the key of `settings` never show in a log line, not even in a traceback."""
+    from sqlalchemy.engine import make_url
+
+    for read in (settings.smtp_password, settings.web_password, settings.secret_key,
+                 lambda: make_url(settings.database.url).password):  # fmt: skip
+        with contextlib.suppress(Exception):
+            hide_secrets(read())
+
+
 def describe_error(exc: BaseException) -> str:
     """One line for the log: what went wrong, without a traceback for expected trouble."""
     from nurture.adapters.db.engine import database_problem
@@ -106,6 +123,8 @@ class Daemon:
         self._mtime = watched_mtime(app)
         self._dispatcher: Any = None
         self._web_task: asyncio.Task[None] | None = None
+        self._web_server: Any = None
+        self._site: Any = None
         self._busy: set[asyncio.Task[Any]] = set()
         self._reloading = asyncio.Lock()
         self._runs = 0
@@ -120,18 +139,29 @@ class Daemon:
 
     def _plan(self) -> None:
         app = self.app
-        started = time.perf_counter()
-        with plan_lock(app.engine) as got:
-            if not got:
-                log.info("plan skipped: another daemon is planning")
-                return
-            try:
+        started, started_at = time.perf_counter(), app.now()
+        try:
+            with plan_lock(app.engine) as got:
+                if not got:
+                    log.info("plan skipped: another daemon is planning")
+                    return
                 summary = app.planner().run(app.now())
-            except Exception as exc:
+        except Exception as exc:
+            # A database outage is expected trouble: one line, and the next run tries again. An
+            # error raised out of here would reach the scheduler, which logs it with a traceback.
+            why = database_problem(exc)
+            if why is None:
                 log.exception("plan run failed")
-                record_run(app.factory, "plan", self.worker, app.now(), app.now(), {}, error=str(exc))
-                return
-        record_run(app.factory, "plan", self.worker, app.now(), app.now(), summary.as_dict())
+                why = describe_error(exc)
+            else:
+                log.error(f"plan run failed: {why}; it is retried on the next run")
+            with contextlib.suppress(Exception):
+                record_run(app.factory, "plan", self.worker, started_at, app.now(), {}, error=why)
+            return
+        try:
+            record_run(app.factory, "plan", self.worker, started_at, app.now(), summary.as_dict())
+        except Exception as exc:
+            log.warning(f"plan run done but not recorded for `nurture status`: {describe_error(exc)}")
         log.info("plan run done", extra={"fields": {**summary.as_dict(), "duration": round(time.perf_counter() - started, 3)}})
 
     async def send_job(self) -> None:
@@ -209,7 +239,8 @@ class Daemon:
             return
         if expired or requeued or uncertain:
             counts = {"expired": len(expired), "requeued": len(requeued), "uncertain": len(uncertain)}
-            record_run(app.factory, "maintenance", self.worker, now, app.now(), counts)
+            with contextlib.suppress(Exception):
+                record_run(app.factory, "maintenance", self.worker, now, app.now(), counts)
             log.info("maintenance done", extra={"fields": counts})
 
     async def _digest(self) -> None:
@@ -217,8 +248,12 @@ class Daemon:
 
         try:
             result = await send_digest_if_due(self.app, self.worker)
-        except Exception:
-            log.exception("digest failed")
+        except Exception as exc:
+            why = database_problem(exc)
+            if why is None:
+                log.exception("digest failed")
+            else:
+                log.error(f"digest failed: {why}; it is retried on the next run")
             return
         if result:
             log.info("digest sent", extra={"fields": result})
@@ -268,18 +303,28 @@ class Daemon:
             return False
         try:
             settings = load_settings(self.config_path)
+            keep_secrets_out_of_logs(settings)
             app = App(settings, self.clock)
             _ = app.library
         except ConfigError as exc:
             for p in exc.problems:
                 log.error(str(p))
-            log.error("new configuration rejected; still running on the last good one")
+            log.error(f"new configuration rejected ({why}); still running on the last good one")
             return False
-        if settings.database.url != self.app.settings.database.url:
+        if self.stopping.is_set():
+            return False  # the daemon is stopping: switching now would only confuse the log
+        old = self.app.settings
+        if settings.database.url != old.database.url:
             log.warning("[database] url changed: restart the daemon to switch databases; keeping the old one")
-            app.engine_override = self.app.engine
-        else:
-            app.engine_override = self.app.engine
+        app.engine_override = self.app.engine
+        if self._site is not None:
+            # The approval page approves and previews with the same config as the jobs.
+            self._site.app = app
+            if (settings.web.bind, settings.web.secure_cookies, settings.web_password(), settings.secret_key()) != (
+                old.web.bind, old.web.secure_cookies, old.web_password(), old.secret_key()
+            ):
+                log.warning("[web] settings changed: restart the daemon to apply them to the approval page; "
+                            "it keeps its address, password and secret key until then")  # fmt: skip
         self.app = app
         self._schedule()
         log.info(f"configuration reloaded ({why})")
@@ -287,6 +332,8 @@ class Daemon:
 
     # -- life cycle ------------------------------------------------------------------------
     def _schedule(self) -> None:
+        """Add the jobs, or give them a new interval. A job whose interval stays keeps its next run:
+        a reload (a SIGHUP from logrotate, a touched file) must not put the next plan off again."""
         s = self.app.settings.schedule
         first = datetime.now(UTC) + timedelta(seconds=0.2)
         jobs = (
@@ -297,24 +344,47 @@ class Daemon:
         )
         for job_id, func, every, start in jobs:
             trigger = IntervalTrigger(seconds=max(1.0, every.total_seconds()))
-            if self.scheduler.get_job(job_id):
-                self.scheduler.reschedule_job(job_id, trigger=trigger)
-            else:
+            job = self.scheduler.get_job(job_id)
+            if job is None:
                 self.scheduler.add_job(func, trigger, id=job_id, coalesce=True, max_instances=1,
                                        misfire_grace_time=60, next_run_time=start or datetime.now(UTC))  # fmt: skip
+            elif job.trigger.interval != trigger.interval:
+                self.scheduler.reschedule_job(job_id, trigger=trigger)
+
+    async def _start_web(self) -> asyncio.Task[None]:
+        """Listen before any work starts: a taken port or a missing password stops the start with a plain message."""
+        from nurture.entrypoints.web.server import EmbeddedServer, _config
+
+        config = _config(self.app, None, None)  # NurtureError naming what to set
+        family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind((config.host, config.port))
+        except OSError as exc:
+            sock.close()
+            raise NurtureError(f"the approval page could not listen on {config.host}:{config.port} "
+                               f"({exc.strerror or exc}); is another program using that port? "
+                               "Change [web] bind or stop the other program") from None  # fmt: skip
+        server = EmbeddedServer(config)
+        self._web_server = server
+        self._site = config.app.state.site
+        return asyncio.ensure_future(server.serve(sockets=[sock]))
 
     async def main(self) -> int:
         loop = asyncio.get_running_loop()
+        if self.with_web:
+            try:
+                self._web_task = await self._start_web()
+            except NurtureError as exc:
+                log.error(f"{exc}; the daemon did not start")
+                return 1
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stop, sig.name)
         with contextlib.suppress(AttributeError, NotImplementedError):
             loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self.reload("SIGHUP")))
         self._schedule()
         self.scheduler.start()
-        if self.with_web:
-            from nurture.entrypoints.web.server import serve_async
-
-            self._web_task = asyncio.ensure_future(serve_async(self.app, self.stopping))
         log.info(f"nurture daemon {self.worker} running" + (f"; approval page on http://{self.app.settings.web.bind}/"
                                                              if self.with_web else ""))  # fmt: skip
         await self.stopping.wait()
@@ -324,6 +394,8 @@ class Daemon:
             await asyncio.wait(set(self._busy), timeout=STOP_GRACE)
         self.scheduler.shutdown(wait=False)
         if self._web_task is not None:
+            if self._web_server is not None:
+                self._web_server.should_exit = True
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._web_task, timeout=2)
         await asyncio.to_thread(self._release_leases)
@@ -361,7 +433,12 @@ def run_daemon(config_path: Path, now_text: str | None, *, with_web: bool = Fals
             log.error(str(p))
         log.error("the daemon did not start; fix the configuration (`nurture check`) and start it again")
         return 1
-    clock = clock_from(now_text, settings.general.timezone)
+    keep_secrets_out_of_logs(settings)
+    try:
+        clock = clock_from(now_text, settings.general.timezone)
+    except ValueError as exc:
+        log.error(f"{exc}; the daemon did not start")
+        return 1
     app = App(settings, clock)
     try:
         _ = app.library
@@ -370,8 +447,14 @@ def run_daemon(config_path: Path, now_text: str | None, *, with_web: bool = Fals
     except ConfigError as exc:
         for p in exc.problems:
             log.error(str(p))
+        log.error("the daemon did not start; fix the content library (`nurture check`) and start it again")
         return 1
     except Exception as exc:
-        log.error(f"database not ready ({exc.__class__.__name__}); run `nurture init` first")
+        why = database_problem(exc)
+        if why is None:
+            why = f"the database cannot be used ({exc.__class__.__name__}: {exc}); check [database] url"
+        elif "nurture init" not in why:
+            why += "; start the database server or correct [database] url, then start the daemon again"
+        log.error(f"the daemon did not start: {why}")
         return 1
     return asyncio.run(Daemon(config_path, clock, app, with_web=with_web).main())

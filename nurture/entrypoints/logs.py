@@ -4,8 +4,30 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
+
+# `scheme://user:password@host`: the password part, wherever a URL lands in a message or traceback.
+_URL_PASSWORD = re.compile(r"(?P<head>\b[a-z][a-z0-9+.\-]*://[^:/@\s]*:)[^@\s/]+@", re.IGNORECASE)
+_SECRETS: set[str] = set()
+
+
+def hide_secrets(*values: str | bytes | None) -> None:
+    """Never log these values (SMTP and web passwords, the secret key): each shows as *** from now on."""
+    for value in values:
+        if isinstance(value, bytes):
+            value = value.decode("utf-8", errors="ignore")
+        if value and len(value.strip()) >= 4:  # a shorter one would blank out ordinary words
+            _SECRETS.add(value)
+
+
+def redact(text: str) -> str:
+    """`text` without URL passwords and without any value given to `hide_secrets`."""
+    text = _URL_PASSWORD.sub(r"\g<head>***@", text)
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
 
 
 class JsonFormatter(logging.Formatter):
@@ -14,13 +36,13 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
         }
         extra = getattr(record, "fields", None)
         if isinstance(extra, dict):
-            data.update(extra)
+            data.update({k: redact(v) if isinstance(v, str) else v for k, v in extra.items()})
         if record.exc_info:
-            data["error"] = self.formatException(record.exc_info)
+            data["error"] = redact(self.formatException(record.exc_info))
         return json.dumps(data, ensure_ascii=False, default=str)
 
 
@@ -33,7 +55,7 @@ class TextFormatter(logging.Formatter):
         extra = getattr(record, "fields", None)
         if isinstance(extra, dict) and extra:
             line += "  " + " ".join(f"{k}={v}" for k, v in extra.items())
-        return line
+        return redact(line)
 
 
 def setup_logging(fmt: str = "text", level: int = logging.INFO) -> None:
