@@ -205,13 +205,23 @@ def _validate(data: dict[str, Any], out: _Collector) -> SettingsModel | None:
                 out.add(out.where(section), f"[{section}] {error['msg']}")
                 continue
             if key in table:
-                given = f" = {toml_literal(table[key])}"
+                value = table[key]
+                if (section, key) == ("database", "url") and isinstance(value, str):
+                    value = _without_password(value)  # the message reaches terminals and logs
+                given = f" = {toml_literal(value)}"
             else:
                 default = getattr(SECTIONS[section].model_fields.get(key), "default", None)
                 given = f" = {toml_literal(_shown_default(default))}" if default is not None else ""
             message = error["msg"] if error["type"] == ERROR_TYPE else f"is not valid: {error['msg']}"
             out.add(out.where(section, key), f"[{section}] {key}{given} {message}")
         return None
+
+
+def _without_password(url: str) -> str:
+    """A database URL as it may be shown: `user:***@host` instead of the password."""
+    import re
+
+    return re.sub(r"^([^/]*?://[^:/@]*:).*@", r"\1***@", url)
 
 
 def _shown_default(value: Any) -> Any:

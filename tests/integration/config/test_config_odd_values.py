@@ -144,3 +144,16 @@ def test_a_missing_templates_folder_is_reported_at_its_line_with_a_fix(tmp_path:
     assert f"{config}:{number}: [paths] templates: the folder {tmp_path / 'vorlagen'} does not exist; create it" in (
         "\n".join(lines)
     ), lines
+
+
+@pytest.mark.parametrize("url", ["mysql://nurture:s3cret-pw@db/nurture", "postgres ql://nurture:s3c@ret-pw@db/x"])
+def test_a_refused_database_url_is_shown_without_its_password(tmp_path: Path, url: str) -> None:
+    """`nurture check` printed the whole URL, password included, into terminals and logs."""
+    path, line = config_with(tmp_path, 'url = "sqlite:///var/nurture.db"', f'url = "{url}"')
+    settings, problems = check_settings(path, environ={})
+    assert settings is None
+    [problem] = [p for p in problems if "[database] url" in str(p)]
+    assert "s3c" not in str(problem) and "ret-pw" not in str(problem)
+    assert "://nurture:***@" in str(problem) and f":{line}:" in str(problem)
+    said = CliRunner().invoke(cli, ["--config", str(path), "check"])
+    assert said.exit_code != 0 and "s3c" not in said.output + said.stderr
