@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import signal
-import socket
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -353,23 +352,12 @@ class Daemon:
 
     async def _start_web(self) -> asyncio.Task[None]:
         """Listen before any work starts: a taken port or a missing password stops the start with a plain message."""
-        from nurture.entrypoints.web.server import EmbeddedServer, _config
+        from nurture.entrypoints.web.server import start_embedded
 
-        config = _config(self.app, None, None)  # NurtureError naming what to set
-        family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-            sock.bind((config.host, config.port))
-        except OSError as exc:
-            sock.close()
-            raise NurtureError(f"the approval page could not listen on {config.host}:{config.port} "
-                               f"({exc.strerror or exc}); is another program using that port? "
-                               "Change [web] bind or stop the other program") from None  # fmt: skip
-        server = EmbeddedServer(config)
+        server, task = await start_embedded(self.app)
         self._web_server = server
-        self._site = config.app.state.site
-        return asyncio.ensure_future(server.serve(sockets=[sock]))
+        self._site = server.config.app.state.site
+        return task
 
     async def main(self) -> int:
         loop = asyncio.get_running_loop()

@@ -12,7 +12,7 @@ import httpx
 import pytest
 from web_support import build_app
 
-from nurture.entrypoints.web.server import bind_address, serve, serve_async
+from nurture.entrypoints.web.server import bind_address, serve, start_embedded
 from nurture.errors import NurtureError
 
 
@@ -22,14 +22,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def test_serve_async_runs_in_the_loop_and_stops_on_the_event(
+async def test_the_embedded_server_runs_in_the_loop_and_stops_when_told(
     factory: Any, db_url: str, tmp_path: Path, secrets_env: None
 ) -> None:
     port = free_port()
     app = build_app(tmp_path, db_url, {("web", "bind"): f'"127.0.0.1:{port}"'})
     before = signal.getsignal(signal.SIGTERM)
-    stop = asyncio.Event()
-    task = asyncio.ensure_future(serve_async(app, stop))
+    server, task = await start_embedded(app)
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
         for _ in range(100):
             try:
@@ -41,7 +40,7 @@ async def test_serve_async_runs_in_the_loop_and_stops_on_the_event(
             pytest.fail("the embedded server did not start")
         assert (response.status_code, response.text) == (200, "ok")
         assert signal.getsignal(signal.SIGTERM) is before  # signals stay with the daemon
-        stop.set()
+        server.should_exit = True
         await asyncio.wait_for(task, timeout=10)
         with pytest.raises(httpx.ConnectError):
             await client.get("/healthz")

@@ -1,8 +1,8 @@
 """The approval site as an ASGI application, and the uvicorn server that serves it.
 
 `create_app` refuses to build a site without a password and a secret key, so a
-misconfigured page never starts open. `serve_async` runs inside the daemon's event loop and
-leaves signal handling to the daemon.
+misconfigured page never starts open. `start_embedded` serves inside the daemon's event loop
+and leaves signal handling to the daemon.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 from collections.abc import Iterator
 
 import uvicorn
@@ -101,7 +102,7 @@ def bind_address(app: App, host: str | None = None, port: int | None = None) -> 
     return host or bound_host.strip("[]") or "127.0.0.1", port if port is not None else default_port
 
 
-def _config(app: App, host: str | None, port: int | None) -> uvicorn.Config:
+def site_config(app: App, host: str | None, port: int | None) -> uvicorn.Config:
     site = create_app(app)
     h, p = bind_address(app, host, port)
     # No access log: unsubscribe tokens are in the paths, and nothing personal belongs in logs.
@@ -111,7 +112,7 @@ def _config(app: App, host: str | None, port: int | None) -> uvicorn.Config:
 
 def serve(app: App, *, host: str | None = None, port: int | None = None) -> None:
     """Serve the approval page until interrupted (`nurture web`)."""
-    config = _config(app, host, port)
+    config = site_config(app, host, port)
     log.info(f"approval page on http://{config.host}:{config.port}/")
     try:
         uvicorn.Server(config).run()
@@ -128,19 +129,23 @@ class EmbeddedServer(uvicorn.Server):
         yield
 
 
-async def serve_async(app: App, stop: asyncio.Event) -> None:
-    """Serve inside a running event loop until `stop` is set (`nurture run --web`)."""
-    config = _config(app, None, None)
+async def start_embedded(app: App) -> tuple[EmbeddedServer, asyncio.Task[None]]:
+    """Listen, then serve inside the running event loop (`nurture run --web`) until `should_exit`.
+
+    The socket is bound here, before the caller starts any other work: a taken port or a
+    missing password ends the start with a plain message (uvicorn would exit the process
+    from inside the loop instead).
+    """
+    config = site_config(app, None, None)  # NurtureError naming what to set
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((config.host, config.port))
+    except OSError as exc:
+        sock.close()
+        raise NurtureError(f"the approval page could not listen on {config.host}:{config.port} "
+                           f"({exc.strerror or exc}); is another program using that port? "
+                           "Change [web] bind or stop the other program") from None  # fmt: skip
     server = EmbeddedServer(config)
-    task = asyncio.ensure_future(server.serve())
-    waiter = asyncio.ensure_future(stop.wait())
-    try:
-        await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        server.should_exit = True
-        waiter.cancel()
-    try:
-        await task
-    except SystemExit as exc:  # uvicorn exits when it cannot bind
-        raise NurtureError(f"the approval page could not listen on {config.host}:{config.port}; "
-                           "is another program using that port? Change [web] bind") from exc  # fmt: skip
+    return server, asyncio.ensure_future(server.serve(sockets=[sock]))
