@@ -29,6 +29,7 @@ from nurture.entrypoints.app import App, worker_name
 from nurture.entrypoints.logs import hide_secrets, setup_logging
 from nurture.errors import ConfigError, NurtureError
 from nurture.settings import load_settings
+from nurture.usecases.plan import PlanStopped
 from nurture.usecases.runs import record_run
 
 log = logging.getLogger("nurture.daemon")
@@ -144,7 +145,10 @@ class Daemon:
                 if not got:
                     log.info("plan skipped: another daemon is planning")
                     return
-                summary = app.planner().run(app.now())
+                summary = app.planner().run(app.now(), stop=self.stopping.is_set)
+        except PlanStopped as exc:
+            log.info(f"plan run {exc}")
+            return
         except Exception as exc:
             # A database outage is expected trouble: one line, and the next run tries again. An
             # error raised out of here would reach the scheduler, which logs it with a traceback.

@@ -231,8 +231,15 @@ class Planner:
         now: datetime,
         progress: Callable[[int], None] | None = None,
         composing: Callable[[int], None] | None = None,
+        stop: Callable[[], bool] | None = None,
     ) -> PlanSummary:
-        """Decide for every due contact and compose the planned messages due within `compose_ahead`."""
+        """Decide for every due contact and compose the planned messages due within `compose_ahead`.
+
+        `stop` is asked between batches of contacts: when it says yes (the daemon is stopping) the
+        run ends with `PlanStopped` instead of finishing a large plan. What it committed stays (the
+        next run composes it; keys keep anything from being planned twice), and no mark is saved,
+        so the next run looks at every due contact again.
+        """
         started = time.perf_counter()
         summary = PlanSummary()
         fingerprint = plan_fingerprint(self.rules, self.library)
@@ -248,6 +255,8 @@ class Planner:
         with planned.stream(now, composing) as stream:
             stream.add_due(until)
             for near in self._decide(now, None if sweep else mark, summary, until):
+                if stop is not None and stop():
+                    raise PlanStopped(f"stopped after {summary.contacts} contact(s); the next run goes on")
                 stream.add(near)
                 if progress is not None:
                     progress(summary.contacts)
@@ -417,6 +426,10 @@ def _as_existing(p: PlannedMessage) -> Any:
     from nurture.planning.inputs import ExistingMessage
 
     return ExistingMessage(p.contact_id, p.occasion, p.send_at, PLANNED, p.content_id, p.key)
+
+
+class PlanStopped(Exception):
+    """A plan run ended early because its caller is stopping (see `Planner.run`)."""
 
 
 def touch_contacts(session: Session, contact_ids: Sequence[int], at: datetime) -> int:

@@ -217,3 +217,32 @@ def test_an_imported_sent_mail_takes_back_the_drop_planned_before_it(db_url, tmp
     assert result["touches"] == 1 and result["withdrawn"] == 1
     assert drops(app, cid) == []
     assert import_sent_mail(app.factory, tmp_path / "sent.mbox", NOW + timedelta(hours=3)).get("withdrawn") is None
+
+
+def test_a_plan_run_asked_to_stop_ends_between_batches_and_the_next_one_completes_it(db_url):
+    """A daemon stopping in the middle of a large plan waited for all of it (minutes past its grace)."""
+    import pytest
+
+    from nurture.adapters.db.tables import PlanMark
+    from nurture.usecases.plan import PlanStopped
+
+    app = make_app(db_url)
+    ids = [add(app, f"p{i}@example.de", company=f"Firma {i}") for i in range(9)]
+    planner = app.planner()
+    planner.batch_size = 3
+
+    def stop() -> bool:
+        return True  # the daemon was told to stop while the first batch was decided
+
+    with pytest.raises(PlanStopped, match="stopped after 3 contact"):
+        planner.run(NOW, stop=stop)
+    with app.factory() as session:
+        first = set(session.scalars(select(Message.contact_id)))
+        assert first == set(ids[:3])  # the batch decided before the stop is kept, nothing after it
+        assert session.scalars(select(PlanMark)).first() is None  # the next run looks at everyone again
+    summary = app.planner().run(NOW)
+    assert summary.contacts == 6  # the rest; the first three are planned and not due
+    with app.factory() as session:
+        keys = list(session.scalars(select(Message.key)))
+        assert {cid for cid in session.scalars(select(Message.contact_id))} == set(ids)
+    assert len(keys) == len(set(keys))
