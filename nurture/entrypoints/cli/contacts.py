@@ -224,7 +224,7 @@ def contacts_edit(ref: str, **fields: Any) -> None:
     app = load_app(need_library=True)
     changes = validated_changes({k: v for k, v in fields.items() if v is not None}, app.now())
     if not changes:
-        fail("nothing to change; give at least one option, e.g. --gender female")
+        fail("nothing to change; give at least one option, e.g. --gender female", 2)
     with app.factory() as session, session.begin():
         store = ContactStore(session)
         row = store.row(ref)
@@ -323,7 +323,7 @@ def touch(ref: str | None, day: datetime | None, note: str | None, import_path: 
     app = load_app()
     if import_path is not None:
         if ref:
-            fail("give either a contact or --import PATH, not both")
+            fail("give either a contact or --import PATH, not both", 2)
         progress = Progress(f"reading {import_path.name}")
         result = import_sent_mail(app.factory, import_path, app.now(), lambda n: progress.update(n, "mails"))
         progress.done()
@@ -355,7 +355,7 @@ def touch(ref: str | None, day: datetime | None, note: str | None, import_path: 
                  "(what was read is recorded, and nothing is recorded twice)")  # fmt: skip
         return
     if not ref or day is None:
-        fail("give a contact and --date YYYY-MM-DD, or --import PATH")
+        fail("give a contact and --date YYYY-MM-DD, or --import PATH", 2)
     tz = ZoneInfo(app.settings.general.timezone)
     now = app.now()
     if day.date() > now.astimezone(tz).date():

@@ -178,11 +178,13 @@ def approve(message_ids: tuple[int, ...], all_pending: bool, note: str | None, a
         fail("give message ids or --all-pending, not both", 2)
     if note and (all_pending or len(message_ids) != 1):
         fail("--note adds a personal line to one message; give exactly one message id", 2)
+    if not all_pending and not message_ids:
+        fail("nothing to approve; give message ids or --all-pending", 2)
     app = load_app(need_library=True)
     desk = app.desk()
     ids = desk.pending_ids() if all_pending else list(message_ids)
     if not ids:
-        fail("nothing to approve; give message ids or --all-pending" if not all_pending else "no pending messages")
+        fail("no pending messages")
     results = desk.approve(ids, actor(as_name), note)
     _report(results)
 
