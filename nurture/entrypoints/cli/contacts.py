@@ -65,8 +65,9 @@ def import_(path: Path, fmt: str, dry_run: bool) -> None:
         return
     for problem in summary.problems:
         click.echo(f"{path}:{problem.row}: {problem.message}", err=True)
-    for notice in summary.notices:
-        click.echo(f"{path}:{notice.row}: note: {notice.message}", err=True)
+    for notice in summary.notices:  # row 0: a note about the whole file, which has no line of its own
+        where = f"{path}:{notice.row}" if notice.row else str(path)
+        click.echo(f"{where}: note: {notice.message}", err=True)
     prefix = "dry run, nothing changed: would have " if dry_run else ""
     click.echo(
         f"{prefix}{summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged, "

@@ -68,3 +68,15 @@ def test_unsubscribe_survives_a_later_import(nurture, tmp_path: Path) -> None:
     nurture("unsubscribe", "ola@example.de")
     nurture("import", str(csv))
     assert nurture.json("contacts", "show", "ola@example.de")["unsubscribed"] is True
+
+
+def test_a_note_about_the_whole_file_names_no_line_zero(nurture, tmp_path) -> None:
+    """LinkedIn's "some connections have no address" note was printed as `Connections.csv:0: note: …`."""
+    path = tmp_path / "Connections.csv"
+    path.write_text("First Name,Last Name,URL,Email Address,Company,Position,Connected On\n"
+                    "Anna,Müller,https://www.linkedin.com/in/anna-m,,ACME,CEO,01 Nov 2024\n"
+                    "Jan,Berg,https://www.linkedin.com/in/jan-b,jan@example.de,ACME,CTO,01 Nov 2024\n",
+                    encoding="utf-8")  # fmt: skip
+    result = nurture("import", str(path))
+    assert f"{path}: note: 1 connection(s) have no e-mail address" in result.stderr, result.stderr
+    assert f"{path}:0:" not in result.stderr
