@@ -477,6 +477,11 @@ def _contact(
         if out.get("company"):
             raise CardProblem(f'the card names only the organisation "{str(out["company"])[:80]}", no person and '
                               "no e-mail address; there is nothing to import")  # fmt: skip
+        fn = card.all("FN")
+        shown = _unescape(_text(card, fn[0])).strip()[:80] if fn else ""
+        if shown:  # a display name alone ("Müller", "Chef"): no first and last name, nothing to write to
+            raise CardProblem(f'the card has only the display name "{shown}", without first and last name (N) '
+                              "and without an e-mail address; add them in the address book and export again")  # fmt: skip
         raise CardProblem("the card has neither a name nor an e-mail address; there is nothing to import")
     email = out.pop("email", None)
     kept = {k: val for k, val in out.items() if val is not None}
@@ -527,6 +532,7 @@ def read_vcard(path: Path, progress: ReadProgress, today: date | None = None) ->
                     item: Item = _contact(finished, label, notices, today)
                 except CardProblem as exc:
                     item = RowProblem(finished.number, f"card starting on line {finished.line}: {exc}", label)
+                    notices = []  # notes about a card that is not imported would point at nothing to edit
                 yield from notices
                 if finished.fallback and not warned_encoding:
                     warned_encoding = True

@@ -390,3 +390,17 @@ def test_utf16_detection_needs_no_byte_order_mark(tmp_path: Path) -> None:
     reader = read_contacts(path)
     items = list(reader)
     assert reader.format == "vcard" and [(i.first_name, i.last_name) for i in items] == [("Ay", "Öz")]
+
+
+def test_a_card_with_only_a_display_name_is_rejected_for_what_it_lacks(nurture, tmp_path) -> None:
+    """It said "neither a name nor an e-mail address" for a card named "Müller", plus a note about editing it."""
+    path = tmp_path / "one.vcf"
+    path.write_bytes("BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Müller\r\nTEL:123\r\nEND:VCARD\r\n"
+                     "BEGIN:VCARD\r\nVERSION:3.0\r\nN:Berg;Jan;;;\r\nFN:Jan Berg\r\nEMAIL:jan@example.de\r\n"
+                     "END:VCARD\r\n".encode())  # fmt: skip
+    result = nurture("import", str(path))
+    assert result.exit_code == 1
+    assert ('card starting on line 1: the card has only the display name "Müller", without first and last name '
+            "(N) and without an e-mail address") in result.stderr, result.stderr
+    assert "note:" not in result.stderr
+    assert "1 created" in result.stdout
