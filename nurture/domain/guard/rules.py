@@ -85,11 +85,11 @@ _NEWS = rx(
     r"gespendet", r"spendet\w*", r"dotiert\w*", r"preisgeld\w*", r"auftragsvolumen", r"bewertung", r"bewertet",
     r"(?:serie|series)[- ]?[a-e]", r"seed", r"(?:finanzierungs|investitions|seed|wachstums)runde\w*",
     r"(?:jahres)?gewinn(?:e|s)?", r"übernahme\w*", r"übernommen", r"akquisition\w*", r"zuschlag", r"etat",
-    r"stipendi\w*", r"fonds", r"auszeichnung\w*",
+    r"stipendi\w*", r"fonds", r"auszeichnung\w*", r"aktie\w*", r"börse\w*", r"börsengang\w*", r"ipo",
     r"raised?", r"raises", r"raising", r"fund(?:s|ed|ing|raising)?", r"round", r"capital", r"revenues?", r"turnover",
     r"sales", r"valuation", r"valued", r"grants?", r"donat\w*", r"prize", r"awards?", r"awarded", r"backed",
     r"acqui(?:red|res|re|sition|sitions)", r"contract", r"profits?", r"earnings", r"ebitda?", r"arr", r"budgets?",
-    r"endowment", r"scholarship", r"financing", r"financed",
+    r"endowment", r"scholarship", r"financing", r"financed", r"shares?", r"stocks?", r"listing", r"nasdaq", r"nyse",
 )
 # Words that make an amount a price whatever else the sentence says.
 _BUYING = rx(
@@ -97,7 +97,8 @@ _BUYING = rx(
     r"mehrwertsteuer", r"vat", r"netto", r"brutto", r"kaufen", r"kaufpreis", r"\w*bestell\w*", r"buy",
     r"purchase", r"order now", r"lizenz\w*", r"licen[cs]e[sd]?", r"abo", r"abonnement", r"subscription",
     r"pricing", r"preisliste", r"kostet", r"costs? only", r"costs? just", r"\w*gebühr\w*", r"fees?",
-    r"statt", r"instead of", r"sonderpreis\w*", r"angebot\w*", r"special offer", r"deal",
+    r"statt", r"instead of", r"sonderpreis\w*", r"angebot\w*", r"special offer",
+    r"(?:ihre|deine|your) (?:investition|investment) ?:",
 )
 _HONOUR = rx(
     r"gewonnen", r"gewinn\w*", r"verliehen", r"ausgezeichnet", r"jury", r"auszeichnung\w*",
@@ -196,16 +197,18 @@ PRICE_RULES: tuple[Rule, ...] = (
 
 _PCT = r"\d+(?:[.,]\d+)? ?(?:%|prozent|percent|per cent|pct)"
 _ENERGY = (
-    r"(?! (?:(?:an|der|des|of|in|bei|on|your|their|our|its|ihre[rsn]?|seine[rsn]?|unsere[rsn]?) ){0,2}(?:energie|zeit|strom|co2|emission\w*|time|energy|"
-    r"kosten|costs?|wasser|water|aufwand|effort|papier|paper)\b)"
+    r"(?! (?:(?:an|der|des|of|in|bei|on|your|their|our|its|ihre[rsn]?|seine[rsn]?|unsere[rsn]?) ){0,2}"
+    r"(?:(?!licen|lizenz|subscription|abo|membership|ticket|seat|plan)[a-z]\w*(?: |-))?(?:energie|zeit|strom|co2|"
+    r"emission\w*|time|energy|kosten|costs?|wasser|water|aufwand|effort|papier|paper)\b)"
 )
 COMMON_RULES: tuple[Rule, ...] = (
     *PRICE_RULES,
     Rule("discount", rx(
-        rf"(?<![\w%)])[-−–] ?{_PCT}(?! ?(?:weniger|less|fewer))",
+        rf"(?<![\w%)])[-−–] ?{_PCT}(?! ?(?:weniger|less|fewer|co2|co₂|emission\w*|energie\w*|energy|churn|fluktuation))",
         rf"{_PCT} (?:\w+ ){{0,2}}?(?:\w*rabatt\w*|\w*nachlass\w*|skonto|ermäßigung\w*|discount\w*|"
         r"günstiger|billiger|preiswerter|reduction)",
-        rf"{_PCT} off",
+        rf"{_PCT} (?:off|(?:discount )?on (?:all|your|every|the|our|any) (?:\w+ )?(?:licen[cs]es?|plans?|"
+        r"subscriptions?|orders?|tickets?|seats?|purchases?|products?|courses?|memberships?|packages?))",
         rf"(?:save|spare|spart|sparen sie|sie sparen|spar) (?:bis zu |up to |sogar |satte )?{_PCT}{_ENERGY}",
         rf"{_PCT} (?:sparen|save|sparst)",
         rf"(?:\w*rabatt\w*|discount|nachlass|ermäßigung) (?:von |of )?(?:bis zu |up to |satten? )?{_PCT}",
@@ -213,6 +216,8 @@ COMMON_RULES: tuple[Rule, ...] = (
         r"(?:zum preis von|for the price of) (?:einer|einem|eins|eines|one|\d+)"
         r"(?! ?(?:[.,]\d|mio|mrd|mill|milliard|tausend|thousand|bn\b|m\b|k\b))",
     )),
+    # A coupon code as marketers write it: "code SPRING20", "Code: SOMMER25".
+    Rule("discount", re.compile(r"(?<!\w)(?:[Cc]ode|CODE)(?: ?:)? [A-Z][A-Z-]*\d{1,3}(?![\w-])")),
 )  # fmt: skip
 
 # --- German -------------------------------------------------------------------------------------------
@@ -227,10 +232,15 @@ DE_RULES: tuple[Rule, ...] = (
     Rule("discount", rx( r"\w*preisnachlass\w*", r"skonto", r"schnäppchen\w*",
         r"\w*ausverkauf\w*", r"schlussverkauf\w*", r"aktionscode\w*", r"promo-?codes?", r"coupons?",
         r"(?:zum|zu) halben preis", r"halbe[nr]? preis(?:es)?", r"hälfte des preises", r"zwei zum preis von einem",
-        r"2 für 1", r"preissenkung\w*", rf"{_PCT} auf (?:alles|alle\w*|ihre\w*|den gesamten|das gesamte|jede\w*)", r"reduzierte[nm]? preis\w*", r"preise (?:stark |radikal )?(?:reduziert|gesenkt)",
+        r"2 für 1", r"preissenkung\w*", rf"{_PCT} auf (?:alles|alle\w*|ihre\w*|den gesamten|das gesamte|jede\w*|"
+        r"(?:die|den|das|eine\w*|unsere\w*) (?:\w+ )?(?!\w*(?:kosten|ausgaben|anteil|markt|umsatz)\b)(?:\w*lizenz\w*|abos?|"
+        r"\w*abonnement\w*|\w*bestellung\w*|\w*buchung\w*|\w*tickets?|\w*paket\w*|\w*tarif\w*|\w*seminar\w*|"
+        r"\w*teilnahme\w*|jahresgebühr\w*|\w*software|\w*produkte?))", r"reduzierte[nm]? preis\w*", r"preise (?:stark |radikal )?(?:reduziert|gesenkt)",
         r"\d+ (?:monate?|wochen?|tage|jahre?) (?:lang )?(?:gratis|kostenlos|umsonst|geschenkt|frei)",
         r"(?:erste[nrs]?|ersten) (?:monat|jahr|wochen?) (?:gratis|kostenlos|umsonst|geschenkt)",
         r"(?:gratis|kostenlos|umsonst) dazu",
+        r"(?:zweite|dritte)[nrs]? (?:\w+ )?(?:ticket|lizenz|platz|monat|jahr|exemplar|teilnehmer\w*|nutzer\w*) "
+        r"(?:ist |gibt es )?(?:gratis|kostenlos|umsonst|geschenkt|kostenfrei)",
         r"(?:sommer|winter|frühjahrs|frühlings|herbst|oster|weihnachts|jahresend|mega|super|flash)sale",
     )),
     Rule("offer", rx(
@@ -248,10 +258,21 @@ DE_RULES: tuple[Rule, ...] = (
         r"(?:attraktive|günstige|beste|besten|exklusive|besondere)n? konditionen",
         r"(?:sonder|jubiläums|sommer|winter|weihnachts|oster|frühjahrs|herbst)aktion\w*", r"aktionsware\w*",
         r"(?:geschenk|prämie|bonus|zugabe) (?:\w+ )?(?:gratis |kostenlos )?dazu",
+        r"(?:preis|preise|konditionen|kosten) (?:gerne |gern )?auf anfrage", r"preisliste\w* (?:\w+ )?anfordern",
+        r"fordern sie (?:\w+ ){0,3}?(?:preisliste|preise|konditionen|testzugang|demozugang|kostenvoranschlag)\w* an",
+        r"(?:schicke|schicken|sende|senden|erstelle|erstellen|mache|machen|unterbreite|unterbreiten|darf|kann|können|"
+        r"würde|würden|möchte|möchten) (?:ich |wir )?(?:ihnen|dir|euch) (?:gerne? |gern |gleich |kurz |noch heute )?"
+        r"(?:ein|einen|unser) (?:\w+ )?(?:angebot|kostenvoranschlag)(?! (?:an|aus|von|der|des)\b)",
+        r"normalpreis\w*", r"regulärpreis\w*",
+        r"early[- ]bird(?:[- ](?:tarif|preis|ticket|rabatt|angebot|phase|frist)\w*| bis\b)",
+        r"(?:hier geht'?s|hier geht es|weiter|direkt|jetzt) zum angebot", r"zu (?:den|unseren) preisen",
+        r"zur preisübersicht", r"(?:angebot|angebote|preise|preisliste|konditionen|tarife) (?:jetzt |hier )?"
+        r"(?:ansehen|entdecken|einsehen|anschauen)",
     )),
     Rule("offer", rx(r"sonderpreis\w*"), _not_in_honour_context),
     Rule("call_to_buy", rx(
-        r"(?:jetzt|hier|sofort|direkt|gleich|heute|online|noch heute|einfach|bequem) (?:\w+ ){0,2}?(?:kaufen|bestellen|ordern|shoppen|erwerben)",
+        r"(?:jetzt|hier|sofort|direkt|gleich|heute|online|noch heute|einfach|bequem) (?:(?!jetzt\b|hier\b)\w+ ){0,2}?"
+        r"(?:kaufen|bestellen|ordern|shoppen|erwerben)",
         r"(?:kaufen|bestellen|ordern|erwerben|abonnieren|shoppen) sie",
     ), _not_first_person),
     Rule("call_to_buy", rx(
@@ -260,7 +281,8 @@ DE_RULES: tuple[Rule, ...] = (
         r"(?:jetzt|schnell|sofort) zugreifen", r"greifen sie (?:jetzt |schnell |gleich |sofort )?zu",
         r"in den warenkorb", r"zum warenkorb", r"zur kasse", r"zum (?:online-?)?shop", r"im (?:online-?)?shop",
         r"in unserem (?:online-?)?shop", r"(?:online-?)?shop besuchen", r"besuchen sie unseren (?:online-?)?shop",
-        r"sichern sie sich(?! (?:\w+ ){0,4}?ab\b)(?! gegen)", r"jetzt sichern",
+        r"sichern sie sich(?! (?:\w+ ){0,4}?ab\b)(?! gegen)(?! (?:\w+ ){0,2}?(?:unterstützung|zustimmung|rückendeckung|"
+        r"rückhalt|akzeptanz|vertrauen\b|buy-in|mehrheit))", r"jetzt sichern",
         r"(?:lizenz|lizenzen|platz|plätze|ticket|tickets|rabatt|vorteil|preisvorteil|exemplar|zugang|paket|"
         r"rabattcode|gutschein|sonderpreis|frühbucherpreis|restplatz|restplätze) (?:\w+ )?sichern",
         r"jetzt (?:kostenlos )?(?:anmelden|registrieren|teilnehmen)",
@@ -273,6 +295,25 @@ DE_RULES: tuple[Rule, ...] = (
         r"holen sie sich (?:jetzt |gleich |noch heute |schnell )?(?:ihr|ihre|ihren|den|die|das|einen|eine) (?:\w+ )?"
         r"(?:exemplar|ticket|lizenz|rabatt|gutschein|vorteil|platz|zugang|paket|testversion|angebot|bonus)\w*", r"profitieren sie jetzt",
         r"profitieren sie von (?:unserem|unseren|diesem|diesen) (?:\w+ )?(?:angebot|preis|rabatt|konditionen)\w*",
+        r"vereinbaren sie (?:jetzt |gleich |noch heute |direkt )?(?:\w+ ){0,2}?(?:demo|produktdemo|live-demo|"
+        r"beratungstermin|beratungsgespräch|verkaufsgespräch|testzugang)\w*",
+        r"(?:testzugang|demozugang|probezugang|testversion) (?:jetzt )?(?:anfordern|beantragen|freischalten)",
+        r"(?:jetzt |gleich |einfach )?unverbindlich anfragen", r"jetzt anfragen",
+        r"upgraden sie", r"upgrade auf (?:die |den |das )?(?:premium|pro|plus|business|enterprise)\b(?:-\w+)?",
+        r"auf (?:die |den |das )?(?:premium|pro|plus|business|enterprise)(?:-\w+)? (?:upgraden|wechseln|umsteigen)",
+        r"wechseln sie (?:jetzt |gleich )?(?:\w+ ){0,2}?(?:premium|pro|plus|business|enterprise)-?(?:tarif|paket|plan|version)\w*",
+        r"(?:premium|pro|plus)(?:-\w+)? freischalten",
+        r"buchen sie (?:jetzt |gleich |direkt )?(?:ihren|ihr|ihre|einen|ein|eine|den|die|das) (?:\w+ )?(?:platz|plätze|"
+        r"ticket|tickets|sitzplatz|seminarplatz|teilnahme|demo|lizenz|zugang|beratung|kurs|paket|tarif)\w*",
+        r"reservieren sie (?:sich )?(?:jetzt |gleich |noch heute )?(?:ihren|ihr|ihre|einen|ein|eine|den) (?:\w+ )?"
+        r"(?:platz|ticket|sitzplatz|lizenz|zugang|exemplar)\w*",
+        r"(?:jetzt|hier|gleich) (?:\w+ ){0,2}?(?:platz|plätze|ticket|tickets) (?:\w+ )?reservieren",
+        r"hier (?:kostenlos |gleich |direkt )?(?:anmelden|registrieren|bestellen|buchen)",
+        r"jetzt (?:mitglied|kunde|abonnent|premium-?\w*) werden", r"werden sie (?:jetzt )?(?:kunde|abonnent|premium-?\w*)",
+        r"(?:sicher|hol|buch)(?:e|t)? (?:dir|euch) (?:jetzt |gleich |noch heute |schnell )?(?:dein|deine|deinen|euer|eure|"
+        r"euren|einen|eine|ein|den|die|das) (?:\w+ )?(?:exemplar|ticket|lizenz|rabatt|gutschein|vorteil|platz|zugang|"
+        r"paket|testversion|angebot|bonus|demo|sitzplatz|frühbucher)\w*",
+        r"(?:angebot|angebote|preisvorteil|vorteilspreis|sonderpreis)\w* (?:jetzt )?sichern",
     )),
     Rule("urgency", rx(
         r"nur (?:noch )?heute",
@@ -294,6 +335,13 @@ DE_RULES: tuple[Rule, ...] = (
         r"(?:aktion|angebot|rabatt|sale|sonderpreis|frühbucherpreis|preisaktion)\w* (?:endet|läuft|gilt)",
         r"bei bestellung (?:bis|vor|innerhalb)", r"(?:bevor|ehe) (?:die )?preise (?:steigen|erhöht werden|anziehen)",
         r"die ersten \d+ (?:anmeldungen|besteller\w*|kunden|käufer\w*|buchungen|teilnehmer\w*) (?:erhalten|bekommen|sparen)",
+        r"(?:angebot|aktion|rabatt|preis|sonderpreis|frühbucherpreis|code|gutschein|konditionen)\w* (?:ist |sind )?"
+        r"(?:nur )?(?:noch )?gültig bis",
+        r"(?:anmeldung|buchung|bestellung|registrierung)\w* (?:ist |sind )?(?:nur )?noch bis",
+        r"nur (?:noch )?bis (?:[\w.]+ ){1,3}?(?:buchbar|bestellbar)",
+        r"gilt (?:wieder |dann )?(?:der|den) (?:reguläre|normale)n? preis",
+        r"(?:unsere|der|die) preise? (?:steigt|steigen|erhöht sich|erhöhen sich) (?:ab|am|zum|nach) (?:montag|dienstag|"
+        r"mittwoch|donnerstag|freitag|samstag|sonntag|morgen|nächste\w*|\d{1,2}\.)",
     )),
     Rule("sales_claim", rx(
         r"(?:jetzt|nun|ab sofort) noch (?:besser|günstiger|schneller|stärker|leistungsfähiger|einfacher|billiger)",
@@ -313,7 +361,11 @@ DE_RULES: tuple[Rule, ...] = (
     Rule("free_offer", rx(
         r"(?:kostenlos|gratis|unverbindlich|risikofrei|risikolos|umsonst)\w* (?:\w+ )?(?:testen|ausprobieren|probieren)",
         r"(?:kostenlos|gratis)\w* (?:testversion|testphase|probeabo|probemonat|testzugang|test|demo|erstberatung|"
-        r"beratung|probe|muster|zugabe|versand|lieferung|upgrade|lizenz|testmonat)\w*",
+        r"beratung|probe|muster|zugabe|versand|lieferung|upgrade|lizenz|testmonat|audit|potenzialanalyse|potentialanalyse|"
+        r"erstgespräch|strategiegespräch|kennenlerngespräch|erstanalyse)\w*",
+        r"unverbindlich\w* (?:erstberatung|beratung|beratungsgespräch|beratungstermin|erstgespräch|strategiegespräch|demo|"
+        r"produktdemo|testphase|test|potenzialanalyse)\b",
+        r"(?:versand|lieferung) (?:ist )?(?:kostenlos|gratis|kostenfrei)",
         r"testversion\w*", r"probeabo\w*", r"probemonat\w*", r"versandkostenfrei\w*",
         r"(?:keine|ohne) kreditkarte(?: erforderlich| nötig| notwendig)?", r"geschenk zu (?:ihrer|jeder) bestellung",
         r"jetzt (?:kostenlos|gratis) (?:\w+ )?(?:testen|sichern|anfordern|starten)",
@@ -332,7 +384,7 @@ EN_RULES: tuple[Rule, ...] = (
         r"clearance|anniversary|weekend|exclusive|members-only|private) sale",
         r"on sale", r"sale (?:ends|now on|price|prices|starts)", r"for sale now",
         r"\d+ (?:months?|weeks?|days?|years?) (?:for )?free", r"(?:first|1st) (?:month|year|weeks?) (?:is )?free",
-        r"free (?:months?|weeks?)",
+        r"free (?:months?|weeks?)", r"buy (?:\d+|one|two|three),? get (?:\d+|one|two) (?:for )?free",
     )),
     Rule("offer", rx(
         r"special offers?", r"exclusive offers?", r"exclusive deals?", r"limited offers?",
@@ -346,6 +398,10 @@ EN_RULES: tuple[Rule, ...] = (
         r"(?:irresistible|unbeatable|attractive) (?:offer|price)s?", r"cancel any ?time",
         r"exclusive (?:pricing|prices?|rates?|terms|discounts?)",
         r"lock in (?:this|the|your|our|today's) (?:low )?(?:price|rate|discount|deal)s?",
+        r"request (?:our )?(?:pricing|prices|a price list|our price list)", r"pric(?:e|es|ing) (?:up)?on request",
+        r"(?:view|see|check out|visit|explore|go to|head to) our (?:pricing|price list)(?: page)?"
+        r"(?! (?:strateg\w*|models?|teams?|research|approach\w*)\b)",
+        r"contact (?:us|me|our sales team|sales) for (?:pricing|prices|a price|a quote|an offer)",
     )),
     Rule("offer", rx(r"(?:special|exclusive|limited|seasonal|holiday|partner|spring|summer|winter) promotions?"),
          _not_in_honour_context),
@@ -370,6 +426,7 @@ EN_RULES: tuple[Rule, ...] = (
         r"(?:request|book|schedule|get|arrange) (?:a |your )?(?:free |personal |live )?demo",
         r"click here to (?:buy|order|purchase|subscribe|shop|claim|save)",
         r"(?:buy|purchase) (?:a |the |our |your )?licen[cs]es?", r"pre-?order (?:now|today|yours)",
+        r"join (?:now|today)(?!')",
     )),
     Rule("urgency", rx(
         r"today only", r"only today", r"(?:this|one) day only", r"limited[- ]time", r"for a limited time",
@@ -390,6 +447,9 @@ EN_RULES: tuple[Rule, ...] = (
         r"final hours", r"countdown", r"expiring soon", r"be quick", r"be fast",
         r"before (?:it|the price|prices) (?:goes|go|rises?) up",
         r"the first \d+ (?:sign-?ups|buyers|customers|orders|registrations|subscribers) (?:get|receive|save)",
+        r"(?:only|just) (?:\d+|one|two|three|four|five|a handful of) (?:\w+ )?(?:seats|spots|places|licen[cs]es|copies|"
+        r"tickets|seat|spot|place|ticket) (?:left|remaining)",
+        r"(?:our prices|the price) (?:goes|go|will go) up (?:on|after|from|next|tomorrow|at midnight)",
     )),
     Rule("sales_claim", rx(
         r"now (?:even )?(?:better|cheaper|faster|stronger)(?: than ever)?!?", r"new and improved", r"all-new",
@@ -406,11 +466,13 @@ EN_RULES: tuple[Rule, ...] = (
     Rule("sales_claim", re.compile(r"(?<!\w)NEW(?=\s*[!:]|\s+(?:IN|AT|FROM|ARRIVALS?|PRODUCTS?|RELEASE|FEATURES?|"
                                    r"VERSION|EDITION|COLLECTION)\b)")),  # fmt: skip
     Rule("free_offer", rx(
-        r"free trials?", r"trial for free", r"try (?:it |us |them |\w+ )?(?:for )?free", r"start (?:your |a )?free",
+        r"free trials?", r"trial for free", r"try (?:it |us |them |\w+ )?(?:for )?free", r"(?:get )?start(?:ed)? (?:your |a |for )?free(?! (?:time|of|to|from)\b)",
         r"free for \d+ days", r"free demos?", r"free consultations?", r"free shipping", r"free delivery",
         r"free gifts?", r"free upgrades?", r"free licen[cs]es?", r"no credit card(?: required| needed)?",
         r"try (?:it )?risk[- ]free", r"get (?:it|one|yours) (?:for )?free", r"for free!", r"100 ?% free",
         r"totally free", r"complimentary (?:trial|upgrade|month|licen[cs]e)s?", r"bonus gifts?",
+        r"free (?:\d+[- ]min(?:ute)?s? )?(?:strategy (?:call|session)|discovery call|consultation|audit|assessment)s?"
+        r"(?! (?:checklists?|templates?|guides?|frameworks?|reports?|toolkits?|worksheets?)\b)",
     )),
 )  # fmt: skip
 
@@ -425,7 +487,14 @@ URL_RULES: tuple[Rule, ...] = (
         r"angebot|angebote|sale|deals?|offers?|coupons?|gutscheine?|rabatt|aktion)(?=[/?#.;]|$)", re.IGNORECASE)),
     Rule("shop_link", re.compile(
         r"(?<=[/\-_])(?:jetzt[-_]kaufen|jetzt[-_]bestellen|buy[-_]now|order[-_]now|add[-_]to[-_]cart|"
-        r"black[-_]friday|cyber[-_]monday|sonderangebot\w*|special[-_]offer)(?=[/?#.\-_]|$)", re.IGNORECASE)),
+        r"black[-_]friday|cyber[-_]monday|sonderangebot\w*|special[-_]offer|free[-_]trial|kostenlos[-_]testen|"
+        r"(?:book|request|schedule)[-_](?:a[-_])?demo|demo[-_](?:buchen|anfordern|vereinbaren)|angebot[-_]anfordern|"
+        r"plans[-_]and[-_]pricing|pricing[-_]plans|preise[-_]und[-_]pakete)(?=[/?#.\-_]|$)", re.IGNORECASE)),
+    # A campaign named after the sale or the coupon: `?utm_campaign=spring-sale`.
+    Rule("shop_link", re.compile(
+        r"[?&;]utm_[a-z]+=(?:[^&#\s]*?[^a-z&#\s])?(?:sale|rabatt\w*|discount\w*|coupons?|gutschein\w*|promo(?:codes?)?|"
+        r"black[-_]?friday|cyber[-_]?monday|sonderangebot\w*|special[-_]?offers?|fr(?:ü|ue)hbucher\w*|"
+        r"early[-_]?bird)(?![a-z])", re.IGNORECASE)),
     Rule("shop_link", re.compile(r"(?<=//)(?:shop|store|checkout|buy|kasse)\.", re.IGNORECASE)),
 )
 
