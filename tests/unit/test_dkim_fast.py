@@ -6,7 +6,6 @@ same second (RSASSA-PKCS1-v1_5 is deterministic) and checked with ``dkim.verify`
 
 from __future__ import annotations
 
-import base64
 import re
 import time
 from datetime import UTC, datetime
@@ -14,7 +13,8 @@ from datetime import UTC, datetime
 import dkim
 import pytest
 from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import ec, rsa
+from cryptography.hazmat.primitives.asymmetric import ec
+from dkim_keys import dkim_key_pair
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,22 +32,9 @@ HEAD = (
 )
 
 
-def _key(bits: int) -> tuple[bytes, bytes]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    )
-    spki = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return pem, b"v=DKIM1; k=rsa; p=" + base64.b64encode(spki)
-
-
 @pytest.fixture(scope="module")
 def dkim_key() -> tuple[bytes, bytes]:
-    return _key(2048)
+    return dkim_key_pair(2048)
 
 
 @pytest.fixture(scope="module")
@@ -162,7 +149,7 @@ def test_raw_message_gets_the_header_dkimpy_wrote(signer, dkim_key, data):
 
 @pytest.mark.parametrize("bits", [1024, 3072])
 def test_other_key_sizes_fold_b_like_dkimpy(bits):
-    pem, txt = _key(bits)
+    pem, txt = dkim_key_pair(bits)
     assert_same_as_dkimpy(DkimSigner("s1", "example.com", pem), pem, build_mail(mail()).data, txt)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import binascii
 import re
 from datetime import datetime, timedelta, timezone
@@ -13,8 +12,7 @@ from email.utils import getaddresses, parseaddr
 
 import dkim
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from dkim_keys import dkim_key_pair
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -217,16 +215,7 @@ def test_subject_with_emoji_tab_and_line_break_reads_back_in_both_parsers():
 
 @pytest.fixture(scope="module")
 def dkim_key() -> tuple[bytes, bytes]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    )
-    spki = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return pem, b"v=DKIM1; k=rsa; p=" + base64.b64encode(spki)
+    return dkim_key_pair()
 
 
 def _refolded(data: bytes) -> bytes:

@@ -6,13 +6,11 @@ so the faster signer changes nothing a receiver can see.
 
 from __future__ import annotations
 
-import base64
 import re
 
 import dkim
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from dkim_keys import dkim_key_pair
 
 from nurture.adapters.dkim_signer import SIGNED_HEADERS, DkimSigner
 from nurture.adapters.smtp import SmtpConfig, SmtpTransport
@@ -43,16 +41,7 @@ BODIES = {
 
 @pytest.fixture(scope="module")
 def dkim_key() -> tuple[bytes, bytes]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    )
-    spki = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return pem, b"v=DKIM1; k=rsa; p=" + base64.b64encode(spki)
+    return dkim_key_pair()
 
 
 def dns_for(txt: bytes):

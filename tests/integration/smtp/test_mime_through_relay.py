@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 from email import policy
 from email.header import decode_header, make_header
 from email.parser import BytesParser, Parser
@@ -10,8 +9,7 @@ from email.utils import getaddresses
 
 import dkim
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from dkim_keys import dkim_key_pair
 
 from nurture.adapters.dkim_signer import DkimSigner
 from nurture.adapters.smtp import SmtpConfig, SmtpTransport
@@ -32,16 +30,7 @@ ODD_HTML = "<p>" + "Grüße " * 400 + "</p>\n.\n<p>From the team</p>"
 
 @pytest.fixture(scope="module")
 def dkim_key() -> tuple[bytes, bytes]:
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    pem = key.private_bytes(
-        serialization.Encoding.PEM,
-        serialization.PrivateFormat.TraditionalOpenSSL,
-        serialization.NoEncryption(),
-    )
-    spki = key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
-    return pem, b"v=DKIM1; k=rsa; p=" + base64.b64encode(spki)
+    return dkim_key_pair()
 
 
 async def deliver(port: int, serialized):
