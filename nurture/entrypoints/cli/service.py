@@ -86,7 +86,8 @@ def check_text(language: str, path: Path) -> None:
     except UnicodeDecodeError:
         text = raw.decode("cp1252", errors="replace")
     html = path.suffix.lower() in (".html", ".htm")
-    findings = scan(text, language, html=html)
+    extra, allow = _guard_phrases(language)
+    findings = scan(text, language, html=html, extra_phrases=extra, allow_phrases=allow)
     if opts().json:
         emit_json([{"line": f.line, "col": f.col, "phrase": f.phrase, "rule": f.rule} for f in findings])
     else:
@@ -94,6 +95,27 @@ def check_text(language: str, path: Path) -> None:
             click.echo(str(f))
     if findings:
         sys.exit(3)
+
+
+def _guard_phrases(language: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The config's `[guard]` phrases for `language`, as messages are checked with them.
+
+    A draft checked here should meet the same guard as the messages; without a readable config
+    the built-in rules alone apply (checking a text needs no database and no secrets), and the
+    command says so.
+    """
+    from nurture.settings import check_settings
+
+    path = opts().config_path
+    if not path.is_file():
+        return (), ()
+    settings, problems = check_settings(path)
+    if settings is None:
+        click.echo(f"note: {path} has {len(problems)} problem(s) (`nurture check` lists them); its [guard] "
+                   "phrases were not applied, the built-in rules were", err=True)  # fmt: skip
+        return (), ()
+    g = settings.guard
+    return tuple(g.extra_phrases.get(language, ())), tuple(g.allow_phrases.get(language, ()))
 
 
 @cli.command("status")

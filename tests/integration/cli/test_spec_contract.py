@@ -75,3 +75,34 @@ def test_import_takes_a_bom_any_column_order_and_reports_unknown_columns(nurture
     assert data["created"] == 1 and data["rejected"] == 0
     assert any("shoe_size" in n for n in data["notices"])
     assert nurture.json("contacts", "show", "nina.neumann@example.de")["last_name"] == "Neumann"
+
+
+def test_check_text_applies_the_configs_guard_phrases(tmp_path: Path) -> None:
+    """`[guard] extra_phrases` blocked messages, but `check-text` on the same draft said it was clean."""
+    from click.testing import CliRunner
+
+    from nurture.entrypoints.cli import cli
+
+    root = Path(__file__).resolve().parents[3]
+    shipped = (root / "config" / "nurture.toml").read_text(encoding="utf-8")
+    assert 'extra_phrases = { de = [], en = [] }' in shipped
+    config = tmp_path / "nurture.toml"
+    config.write_text(shipped.replace('extra_phrases = { de = [], en = [] }',
+                                      'extra_phrases = { de = ["unser Jubiläumspaket"], en = [] }')
+                      .replace('allow_phrases = { de = [], en = [] }',
+                               'allow_phrases = { de = ["Sonderpreis der Jury"], en = [] }')
+                      .replace('templates = "../templates"', f'templates = "{root / "templates"}"')
+                      .replace('content = "content.toml"', f'content = "{root / "config" / "content.toml"}"'),
+                      encoding="utf-8")  # fmt: skip
+    draft = tmp_path / "draft.txt"
+    draft.write_text("Hallo,\nkennen Sie schon unser Jubiläumspaket?\nGlückwunsch zum Sonderpreis der Jury!\n",
+                     encoding="utf-8")  # fmt: skip
+    env = {"NURTURE_SECRET_KEY": "test-secret-key-0123456789abcdef", "NURTURE_CONFIG": "", "NURTURE_NOW": ""}
+    result = CliRunner().invoke(cli, ["--config", str(config), "check-text", "--language", "de", str(draft)], env=env)
+    assert result.exit_code == 3, result.output
+    assert result.stdout.splitlines() == ['2:18: unser Jubiläumspaket (extra_phrase)']
+
+    broken = tmp_path / "broken.toml"
+    broken.write_text("[general]\nlanguage = 3\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["--config", str(broken), "check-text", "--language", "de", str(draft)], env=env)
+    assert result.exit_code == 0 and "its [guard] phrases were not applied, the built-in rules were" in result.stderr
