@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from nurture.adapters.db.tables import Message
 from nurture.domain.addressing import NeedsReview
 from nurture.domain.contacts import ContactView
+from nurture.planning.send_time import UnknownTimeZone, zone
 
 
 def iso(value: datetime | date | None) -> str | None:
@@ -20,8 +20,8 @@ def local_iso(value: datetime | None, timezone: str) -> str | None:
     if value is None:
         return None
     try:
-        return value.astimezone(ZoneInfo(timezone)).isoformat()
-    except (KeyError, ValueError, OSError):  # a stored zone that is none ("Europe" is a folder)
+        return value.astimezone(zone(timezone)).isoformat()
+    except UnknownTimeZone:  # a stored zone that is none ("Europe" is a folder)
         return value.isoformat()
 
 

@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 from nurture.adapters.db.tables import Contact, Message, PlanMark, Touch
 from nurture.domain.birthdays import birthday_date
 from nurture.domain.vocabulary import MAILABLE_CONSENTS
+from nurture.planning.send_time import UnknownTimeZone, zone
 
 PLANNED = ("planned", "pending", "approved", "review", "blocked", "sending")
 
@@ -27,8 +27,8 @@ PLANNED = ("planned", "pending", "approved", "review", "blocked", "sending")
 def _local(at: datetime, timezone: str) -> datetime:
     """An instant in the contact's own zone; UTC when the stored zone is none ("Europe" is a folder)."""
     try:
-        return at.astimezone(ZoneInfo(timezone))
-    except (KeyError, ValueError, OSError):
+        return at.astimezone(zone(timezone))
+    except UnknownTimeZone:
         return at.astimezone(UTC)
 
 

@@ -10,13 +10,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from nurture.entrypoints.web.security import SessionCodec, current_session
+from nurture.planning.send_time import UnknownTimeZone, zone
 
 TEMPLATES = Path(__file__).with_name("templates")
 # No script may run on these pages; e-mail previews inherit this policy inside their sandbox.
@@ -38,8 +38,8 @@ def local_time(value: datetime | None, timezone: str = "UTC", fmt: str = "%Y-%m-
     if value is None:
         return ""
     try:
-        return value.astimezone(ZoneInfo(timezone)).strftime(fmt)
-    except (KeyError, ValueError, OSError):  # a stored zone that is none ("Europe" is a folder)
+        return value.astimezone(zone(timezone)).strftime(fmt)
+    except UnknownTimeZone:  # a stored zone that is none ("Europe" is a folder)
         return value.strftime(fmt)
 
 
