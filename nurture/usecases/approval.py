@@ -34,6 +34,23 @@ CHANGED = ("message {mid} changed after you opened it (the contact was corrected
            "nothing was approved. Read the new text and approve again if it is right.")  # fmt: skip
 
 
+def approval_refusal(row: Message, now: datetime) -> str | None:
+    """Why the message cannot be approved as it stands (its status or its day), None when it can.
+
+    The desk refuses with this text; the approval page shows its Approve button only where it is None.
+    """
+    mid = row.id
+    if row.status == "review" and not (row.reason or "").startswith(UNCERTAIN):
+        return f"message {mid} needs review ({row.reason}); fix the contact with `nurture contacts edit` first"
+    if row.status == "blocked":
+        return f"message {mid} is blocked ({row.reason}); change the template or reject it"
+    if row.status not in ("pending", "review"):
+        return f"message {mid} is {row.status}; only pending messages can be approved"
+    if row.expires_at is not None and row.expires_at <= now:
+        return f"message {mid} was for a day that has passed; it can no longer be sent"
+    return None
+
+
 def shown_fingerprint(row: Message, contact: Contact | None) -> str:
     """A fingerprint of what an approver is shown: the addressee, the subject, the text and the HTML.
 
@@ -105,16 +122,9 @@ class ApprovalDesk:
         if row.status == PLANNED:  # approved before its words were written: write them first
             PlannedComposer(self.factory, self.composer, self.library).one(session, mid, now)
             session.refresh(row)
-        if row.status == "review" and not (row.reason or "").startswith(UNCERTAIN):
-            raise InvalidTransition(
-                f"message {mid} needs review ({row.reason}); fix the contact with `nurture contacts edit` first"
-            )
-        if row.status == "blocked":
-            raise InvalidTransition(f"message {mid} is blocked ({row.reason}); change the template or reject it")
-        if row.status not in ("pending", "review"):
-            raise InvalidTransition(f"message {mid} is {row.status}; only pending messages can be approved")
-        if row.expires_at is not None and row.expires_at <= now:
-            raise InvalidTransition(f"message {mid} was for a day that has passed; it can no longer be sent")
+        refused = approval_refusal(row, now)
+        if refused is not None:
+            raise InvalidTransition(refused)
         contact = session.get(Contact, row.contact_id)
         if contact is None:
             raise NotFound(f"message {mid} has no contact any more")

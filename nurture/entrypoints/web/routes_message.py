@@ -14,7 +14,6 @@ from __future__ import annotations
 import email
 import email.policy
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -25,22 +24,11 @@ from starlette.routing import Route
 
 from nurture.adapters.db.contact_store import to_view
 from nurture.adapters.db.message_store import ALLOWED, MessageStore
-from nurture.adapters.db.tables import Contact, Message, MessageLog
+from nurture.adapters.db.tables import Contact, MessageLog
 from nurture.entrypoints.app import App
 from nurture.entrypoints.web.site import ACTOR, checked_form, int_or, site
 from nurture.errors import NotFound
-from nurture.usecases.approval import UNCERTAIN, shown_fingerprint
-
-APPROVABLE = ("pending", "review")
-
-
-def approvable(row: Message, now: datetime) -> bool:
-    """Whether approving can work: pending, or in review only as "delivery uncertain"; not past its day."""
-    if row.status not in APPROVABLE:
-        return False
-    if row.status == "review" and not (row.reason or "").startswith(UNCERTAIN):
-        return False
-    return row.expires_at is None or row.expires_at > now
+from nurture.usecases.approval import approval_refusal, shown_fingerprint
 
 
 @dataclass
@@ -114,7 +102,7 @@ def message_page(app: App, mid: int) -> dict[str, Any]:
             "m": row, "contact": view, "headers": headers, "raw": raw, "html": html, "problem": problem,
             "lines": highlighted(row.subject + "\n" + row.text, findings),
             "findings": findings, "html_findings": html_findings, "log": log,
-            "can_approve": approvable(row, app.now()), "seen": shown_fingerprint(row, contact),
+            "can_approve": approval_refusal(row, app.now()) is None, "seen": shown_fingerprint(row, contact),
             "zone": app.settings.general.timezone,
             "can_reject": "rejected" in ALLOWED.get(row.status, frozenset()),
         }  # fmt: skip
