@@ -331,8 +331,7 @@ class Planner:
                 items: dict[str, datetime] = {}
                 for other in neigh.get(row.id, ()):
                     for item, at in sent_to_neigh.get(other, {}).items():
-                        if item not in items or items[item] < at:
-                            items[item] = at
+                        _keep_latest(items, item, at)
                 contact = plan_input(row, degree.get(row.id, 0))
                 mine = existing[row.id]
                 mine_events = events.get(row.id, [])
@@ -343,10 +342,7 @@ class Planner:
                     new_rows.append(self._row(row.language, planned, now))
                     if planned.content_id is not None and row.id in all_neigh:
                         # Colleagues later in this batch see it too: they are not written yet.
-                        mine_items = sent_to_neigh.setdefault(row.id, {})
-                        known = mine_items.get(planned.content_id)
-                        if known is None or known < planned.send_at:
-                            mine_items[planned.content_id] = planned.send_at
+                        _keep_latest(sent_to_neigh.setdefault(row.id, {}), planned.content_id, planned.send_at)
                 if result.messages:
                     mine = mine + [_as_existing(p) for p in result.messages]
                 due = next_content_due(contact, mine, self.rules, now)
@@ -420,6 +416,12 @@ def _set_due(session: Session, changes: list[dict[str, Any]]) -> None:
         update_by_id(session, "contacts", {"next_due_at": "timestamptz"}, changes)
     else:
         session.execute(_SET_DUE, [{"w_id": c["id"], "v_due": c["next_due_at"]} for c in changes])
+
+
+def _keep_latest(items: dict[str, datetime], item: str, at: datetime) -> None:
+    """Remember when `item` went (or goes) to a colleague: the latest time counts for the content gap."""
+    if item not in items or items[item] < at:
+        items[item] = at
 
 
 def _as_existing(p: PlannedMessage) -> Any:

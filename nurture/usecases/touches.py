@@ -275,8 +275,8 @@ def import_sent_mail(
     read with a guess, with `unread` counting the skipped ones; both are absent when everything
     was read cleanly. `withdrawn` counts the content drops and reconnects planned from an older
     touch that were taken back (see `touch_contacts`); `sent_by_nurture` the mails nurture sent
-    itself (already touches, skipped). `not_contacts` counts the recipient addresses that are no contact (with
-    the first few in `not_contacts_sample`).
+    itself (already touches, skipped). `not_contacts` counts the recipient addresses that are no
+    contact (with the first few in `not_contacts_sample`).
     """
     mails = touches = already = unread = own = 0
     latest: dict[int, datetime] = {}  # contact -> its newest touch of this import
