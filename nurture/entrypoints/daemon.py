@@ -109,9 +109,22 @@ def keep_secrets_out_of_logs(settings: Any) -> None:
 
 def describe_error(exc: BaseException) -> str:
     """One line for the log: what went wrong, without a traceback for expected trouble."""
-    from nurture.adapters.db.engine import database_problem
-
     return database_problem(exc) or f"{exc.__class__.__name__}: {exc}"
+
+
+def log_job_failure(job: str, exc: BaseException) -> str:
+    """Log a scheduled job that failed and return why, in one line.
+
+    A database outage is expected trouble: one line, and the next run tries again. Anything else
+    is a bug and keeps its traceback. Either way the error stays here: raised to the scheduler,
+    it would be logged with a traceback.
+    """
+    why = database_problem(exc)
+    if why is None:
+        log.exception(f"{job} failed")
+        return describe_error(exc)
+    log.error(f"{job} failed: {why}; it is retried on the next run")
+    return why
 
 
 class Daemon:
@@ -150,14 +163,7 @@ class Daemon:
             log.info(f"plan run {exc}")
             return
         except Exception as exc:
-            # A database outage is expected trouble: one line, and the next run tries again. An
-            # error raised out of here would reach the scheduler, which logs it with a traceback.
-            why = database_problem(exc)
-            if why is None:
-                log.exception("plan run failed")
-                why = describe_error(exc)
-            else:
-                log.error(f"plan run failed: {why}; it is retried on the next run")
+            why = log_job_failure("plan run", exc)
             with contextlib.suppress(Exception):
                 record_run(app.factory, "plan", self.worker, started_at, app.now(), {}, error=why)
             return
@@ -252,11 +258,7 @@ class Daemon:
         try:
             result = await send_digest_if_due(self.app, self.worker)
         except Exception as exc:
-            why = database_problem(exc)
-            if why is None:
-                log.exception("digest failed")
-            else:
-                log.error(f"digest failed: {why}; it is retried on the next run")
+            log_job_failure("digest", exc)
             return
         if result:
             log.info("digest sent", extra={"fields": result})
