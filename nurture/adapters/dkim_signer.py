@@ -10,7 +10,8 @@ Python (about 10 ms of CPU per message, the sender's bottleneck), OpenSSL throug
 ``cryptography`` does it in about 0.3 ms. Parsing, relaxed canonicalisation, tags and folding
 follow dkimpy 1.1 step by step, so for the same message and second the header is byte for
 byte what ``dkim.sign`` wrote (RSASSA-PKCS1-v1_5 is deterministic); the tests compare the two.
-It differs only where dkimpy's signature failed on arrival: see ``_wire_form`` and ``_fold``.
+It differs only where dkimpy's signature failed on arrival: see ``rendering.mime.wire_form``
+and ``_fold``.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa, utils
 
-from nurture.rendering.mime import HeaderInjection, to_ascii_domain
+from nurture.rendering.mime import HeaderInjection, to_ascii_domain, wire_form
 
 SIGNED_HEADERS: tuple[bytes, ...] = (
     b"from", b"to", b"subject", b"date", b"message-id", b"mime-version", b"content-type",
@@ -41,21 +42,7 @@ _HEADER_NAME = b"DKIM-Signature"
 # and filling in the real value later does not move the whitespace of the tags before it.
 _B_PLACEHOLDER = b"0" * 60
 _FIELD_NAME_RE = re.compile(rb"([\x21-\x7e]+?):")
-_ANY_EOL_RE = re.compile(rb"\r\n|\r|\n")
 _WSP_RE = re.compile(rb"[\t ]+")
-
-
-def _wire_form(data: bytes) -> bytes:
-    """``data`` as an SMTP client sends it: CRLF line ends and a final CRLF (RFC 5321 §4.1.1.4).
-
-    aiosmtplib rewrites bare CR/LF and appends the CRLF before DATA; signing the rewritten
-    bytes keeps the signature valid where it is checked, on what the relay received (a
-    trailing blank on an unterminated last line would otherwise be signed but stripped there).
-    """
-    crlf = data.count(b"\r\n")
-    if data.count(b"\r") != crlf or data.count(b"\n") != crlf:  # a bare CR or LF somewhere
-        data = _ANY_EOL_RE.sub(b"\r\n", data)
-    return data if data.endswith(b"\r\n") else data + b"\r\n"
 
 
 def _parse(data: bytes) -> tuple[list[tuple[bytes, bytes]], bytes]:
@@ -180,7 +167,7 @@ class DkimSigner:
         ``timestamp`` (seconds since the epoch, for t=) defaults to now; tests pin it to compare
         with dkimpy.
         """
-        data = _wire_form(data)
+        data = wire_form(data)  # aiosmtplib sends this form; the relay checks what it received
         fields, body = _parse(data)
         body_hash = base64.b64encode(hashlib.sha256(_relaxed_body(body)).digest())
         t = int(time.time()) if timestamp is None else timestamp

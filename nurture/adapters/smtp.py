@@ -34,11 +34,10 @@ from aiosmtplib import (
 from aiosmtplib.response import SMTPResponse
 
 from nurture.outbox.policy import DeliveryResult, Outcome, classify
-from nurture.rendering.mime import SerializedMail
+from nurture.rendering.mime import SerializedMail, wire_form
 
 SECURITY_MODES = ("none", "starttls", "tls")
 
-_LINE_ENDINGS = re.compile(rb"\r\n|\r|\n")
 _LEADING_DOT = re.compile(rb"(?m)^\.")
 # EHLO refused as unknown or unimplemented: RFC 5321 §4.1.1.1, the client falls back to HELO.
 _NO_EHLO = (500, 501, 502, 504, 550)
@@ -66,10 +65,7 @@ class SmtpConfig:
 
 def _dot_stuffed(data: bytes) -> bytes:
     """The DATA payload: CRLF lines, leading dots doubled (RFC 5321 §4.5.2), then the final dot."""
-    payload = _LINE_ENDINGS.sub(b"\r\n", data)
-    if not payload.endswith(b"\r\n"):
-        payload += b"\r\n"
-    return _LEADING_DOT.sub(b"..", payload) + b".\r\n"
+    return _LEADING_DOT.sub(b"..", wire_form(data)) + b".\r\n"
 
 
 def _tls_failure(exc: BaseException) -> ssl.SSLError | None:

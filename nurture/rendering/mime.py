@@ -419,6 +419,22 @@ def _mime_body(text: str, html: str | None) -> bytes:
     )
 
 
+_ANY_EOL = re.compile(rb"\r\n|\r|\n")
+
+
+def wire_form(data: bytes) -> bytes:
+    """``data`` as an SMTP client sends it: CRLF line ends and a final CRLF (RFC 5321 §4.1.1.4).
+
+    The transport writes this form, so the DKIM signature is computed over it too: what the
+    relay receives is exactly what was signed. Bytes already in that form (every message
+    `build_mail` makes) come back unchanged without a rewrite.
+    """
+    crlf = data.count(b"\r\n")
+    if data.count(b"\r") != crlf or data.count(b"\n") != crlf:  # a bare CR or LF somewhere
+        data = _ANY_EOL.sub(b"\r\n", data)
+    return data if data.endswith(b"\r\n") else data + b"\r\n"
+
+
 def _lines(text: str) -> str:
     normalised = text.replace("\r\n", "\n").replace("\r", "\n")
     return normalised if normalised.endswith("\n") else normalised + "\n"
