@@ -323,18 +323,25 @@ def holding_smtp() -> Iterator[tuple[HoldingHandler, int]]:
         controller.stop()
 
 
-def test_a_send_outliving_its_lease_is_sent_once_and_recorded_as_sent(db_url, holding_smtp):
-    """The relay answers after the lease ran out and another sender settled it: one copy, recorded as sent."""
-    handler, port = holding_smtp
+def held_past_its_lease(db_url: str, handler: HoldingHandler, port: int) -> tuple[Any, Any, int, Background, Any]:
+    """One approved message held by the relay while its sender hangs; six minutes on (the lease is
+    five) another sender settles the claim. Returns (app, the later sender's app, the message id,
+    the hung send run, the later run's summary)."""
     app = make_app(db_url, port)
     [mid] = approved_messages(app, 1)
-    first = Background(lambda: asyncio.run(app.dispatcher("slow").run_once()))
+    first = Background(lambda: asyncio.run(app.dispatcher("hung").run_once()))
     assert handler.arrived.wait(10), "the message never reached the relay"
-
-    # Six minutes on (the lease is five), another sender starts: it settles the claim, never resends.
     later = make_app(db_url, port)
     later.clock.advance(timedelta(minutes=6))
     second = asyncio.run(later.dispatcher("cron").run_once())
+    return app, later, mid, first, second
+
+
+def test_a_send_outliving_its_lease_is_sent_once_and_recorded_as_sent(db_url, holding_smtp):
+    """The relay answers after the lease ran out and another sender settled it: one copy, recorded as sent."""
+    handler, port = holding_smtp
+    # Six minutes on (the lease is five), another sender starts: it settles the claim, never resends.
+    app, _, mid, first, second = held_past_its_lease(db_url, handler, port)
     assert second.sent == 0 and len(handler.received) == 1
     assert row(app, mid).status == "review" and row(app, mid).reason.startswith("delivery uncertain")
 
@@ -358,14 +365,7 @@ def test_a_send_outliving_its_lease_is_sent_once_and_recorded_as_sent(db_url, ho
 def test_approved_again_from_review_while_the_relay_held_it_is_not_sent_twice(db_url, holding_smtp):
     """The person approved the 'uncertain' message again before the late acceptance: it is recorded as sent, once."""
     handler, port = holding_smtp
-    app = make_app(db_url, port)
-    [mid] = approved_messages(app, 1)
-    first = Background(lambda: asyncio.run(app.dispatcher("hung").run_once()))
-    assert handler.arrived.wait(10), "the message never reached the relay"
-
-    later = make_app(db_url, port)
-    later.clock.advance(timedelta(minutes=6))
-    asyncio.run(later.dispatcher("cron").run_once())
+    app, later, mid, first, _ = held_past_its_lease(db_url, handler, port)
     assert row(app, mid).status == "review"
     [again] = later.desk().approve([mid], "jana")  # nothing in the mailbox yet: "send it"
     assert again.ok, again.text
@@ -384,13 +384,7 @@ def test_approved_again_from_review_while_the_relay_held_it_is_not_sent_twice(db
 def test_rejected_from_review_while_the_relay_held_it_stays_rejected_and_the_run_says_it_went(db_url, holding_smtp):
     """A rejection is not overruled, but the run tells that the relay did take the message."""
     handler, port = holding_smtp
-    app = make_app(db_url, port)
-    [mid] = approved_messages(app, 1)
-    first = Background(lambda: asyncio.run(app.dispatcher("hung").run_once()))
-    assert handler.arrived.wait(10), "the message never reached the relay"
-    later = make_app(db_url, port)
-    later.clock.advance(timedelta(minutes=6))
-    asyncio.run(later.dispatcher("cron").run_once())
+    app, later, mid, first, _ = held_past_its_lease(db_url, handler, port)
     [no] = later.desk().reject([mid], "jana", "sent already, says the customer")
     assert no.ok, no.text
 
