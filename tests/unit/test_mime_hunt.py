@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import binascii
 import re
-from datetime import datetime, timedelta, timezone
 from email import policy
 from email.header import decode_header, make_header
 from email.parser import BytesParser
@@ -15,28 +14,14 @@ import pytest
 from dkim_keys import dkim_key_pair
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from test_mime import mail
 
 from nurture.adapters.dkim_signer import DkimSigner
-from nurture.rendering.mime import HeaderInjection, OutgoingMail, build_mail, clean_text
+from nurture.rendering.mime import HeaderInjection, build_mail, clean_text
 
 _ENCODED_WORD = re.compile(r"=\?[^?]+\?[QqBb]\?[^?]*\?=")
 
 
-def mail(**overrides: object) -> OutgoingMail:
-    values: dict[str, object] = {
-        "from_name": "Jana Beispiel",
-        "from_email": "jana@example.com",
-        "to_name": "Dr. Anna Müller",
-        "to_email": "anna@kunde.example",
-        "reply_to": "jana@example.com",
-        "subject": "Herzlichen Glückwunsch",
-        "text": "Liebe Frau Dr. Müller,\n\nherzlichen Glückwunsch!\n",
-        "html": "<p>Liebe Frau Dr. Müller,</p>",
-        "message_id": "<abc123@example.com>",
-        "date": datetime(2026, 12, 3, 9, 30, tzinfo=timezone(timedelta(hours=1))),
-    }
-    values.update(overrides)
-    return OutgoingMail(**values)  # type: ignore[arg-type]
 
 
 def parse(data: bytes):
