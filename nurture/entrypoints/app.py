@@ -25,7 +25,7 @@ from nurture.adapters.db.tables import Message
 from nurture.clock import Clock
 from nurture.domain.contacts import ContactView
 from nurture.domain.content import ContentItem
-from nurture.errors import ConfigError
+from nurture.errors import Problem
 from nurture.planning.inputs import PlanningRules
 from nurture.rendering.mime import OutgoingMail, SerializedMail, build_mail, make_message_id
 from nurture.rendering.render import TemplateRenderer
@@ -49,6 +49,8 @@ class App:
     clock: Clock
     engine_override: Engine | None = None
     _library: list[ContentItem] | None = field(default=None, repr=False)
+    # What was wrong in the content library when it was read (each item with a problem is left out).
+    library_problems: list[Problem] = field(default_factory=list, repr=False)
 
     def now(self) -> datetime:
         return self.clock.now()
@@ -67,11 +69,14 @@ class App:
 
     @property
     def library(self) -> list[ContentItem]:
+        """The readable items of the content library; the problems are kept in `library_problems`.
+
+        An item with a typo is left out instead of stopping planning and approvals: the birthdays
+        and the other items go on (product rule 6). A content drop planned with a left-out item
+        is blocked with the reason and written again by the first planning run after the fix.
+        """
         if self._library is None:
-            items, problems = load_content_library(self.settings.content_path)
-            if problems:
-                raise ConfigError(problems)
-            self._library = items
+            self._library, self.library_problems = load_content_library(self.settings.content_path)
         return self._library
 
     @cached_property

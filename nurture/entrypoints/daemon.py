@@ -311,6 +311,8 @@ class Daemon:
             keep_secrets_out_of_logs(settings)
             app = App(settings, self.clock)
             _ = app.library
+            if app.library_problems:  # changed again since it was checked
+                raise ConfigError(app.library_problems)
         except ConfigError as exc:
             for p in exc.problems:
                 log.error(str(p))
@@ -434,15 +436,15 @@ def run_daemon(config_path: Path, now_text: str | None, *, with_web: bool = Fals
         log.error(f"{exc}; the daemon did not start")
         return 1
     app = App(settings, clock)
+    _ = app.library
+    for p in app.library_problems:
+        log.error(str(p))
+    if app.library_problems:
+        log.warning("the content items with a problem are left out until the content library is fixed "
+                    "(`nurture check` lists them); planning and sending go on")  # fmt: skip
     try:
-        _ = app.library
         with app.engine.connect() as conn:
             conn.execute(text("SELECT 1 FROM messages LIMIT 1"))
-    except ConfigError as exc:
-        for p in exc.problems:
-            log.error(str(p))
-        log.error("the daemon did not start; fix the content library (`nurture check`) and start it again")
-        return 1
     except Exception as exc:
         why = database_problem(exc)
         if why is None:

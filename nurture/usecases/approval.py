@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from nurture.adapters.db.contact_store import to_view
@@ -43,7 +43,8 @@ def approval_refusal(row: Message, now: datetime) -> str | None:
     if row.status == "review" and not (row.reason or "").startswith(UNCERTAIN):
         return f"message {mid} needs review ({row.reason}); fix the contact with `nurture contacts edit` first"
     if row.status == "blocked":
-        return f"message {mid} is blocked ({row.reason}); change the template or reject it"
+        return (f"message {mid} is blocked ({row.reason}); fix the cause or reject it: the next planning run "
+                "(`nurture plan`, or the daemon) writes it again")
     if row.status not in ("pending", "review"):
         return f"message {mid} is {row.status}; only pending messages can be approved"
     if row.expires_at is not None and row.expires_at <= now:
@@ -173,14 +174,7 @@ class ApprovalDesk:
         return results
 
     def _compose(self, session: Session, row: Message, note: str | None) -> Composed:
-        contact = session.get(Contact, row.contact_id)
-        assert contact is not None
-        view = to_view(contact)
-        event = stored_event_context(session, view, row.occasion, row.occasion_date, row.event_id)
-        return self.composer.compose(
-            view, row.occasion, row.occasion_date, event, content_item(self.library, row.content_id), note,
-            row.content_id,
-        )
+        return compose_stored(session, self.composer, self.library, row, note)
 
     def recompose_contact(self, session: Session, contact_id: int, actor: str) -> dict[str, int]:
         """After a contact was corrected: re-render its open messages; review → pending when it now works.
@@ -188,9 +182,6 @@ class ApprovalDesk:
         An approved message whose text changes goes back to `pending`: what was approved is
         not what would be sent any more.
         """
-        now = self.clock()
-        store = MessageStore(session)
-        moved: dict[str, int] = {}
         # Locked while re-rendered: an approval (with its personal line) or a claim by the sender
         # running at the same moment either comes first and is seen here, or waits for this edit.
         rows = session.scalars(
@@ -200,27 +191,80 @@ class ApprovalDesk:
             .with_for_update()
             .execution_options(populate_existing=True)
         )
-        for row in list(rows):
-            if (row.reason or "").startswith(UNCERTAIN):
+        return recompose_rows(session, self.composer, self.library, list(rows), actor, self.clock(),
+                              "contact corrected")  # fmt: skip
+
+
+def compose_stored(
+    session: Session, composer: Composer, library: Sequence[ContentItem], row: Message, note: str | None
+) -> Composed:
+    """The words of a stored message written again from its contact, occasion and content item as they are now."""
+    contact = session.get(Contact, row.contact_id)
+    assert contact is not None
+    view = to_view(contact)
+    event = stored_event_context(session, view, row.occasion, row.occasion_date, row.event_id)
+    return composer.compose(
+        view, row.occasion, row.occasion_date, event, content_item(library, row.content_id), note, row.content_id
+    )
+
+
+def recompose_rows(
+    session: Session,
+    composer: Composer,
+    library: Sequence[ContentItem],
+    rows: Sequence[Message],
+    actor: str,
+    now: datetime,
+    why: str,
+) -> dict[str, int]:
+    """Write locked open messages again; each takes the status its new words earn. Returns the moves by status."""
+    store = MessageStore(session)
+    moved: dict[str, int] = {}
+    for row in rows:
+        if (row.reason or "").startswith(UNCERTAIN):
+            continue
+        composed = compose_stored(session, composer, library, row, row.note)
+        same = (composed.subject, composed.text, composed.html) == (row.subject, row.text, row.html)
+        target = composed.status
+        if row.status == "approved":
+            if same:
                 continue
-            composed = self._compose(session, row, row.note)
-            same = (composed.subject, composed.text, composed.html) == (row.subject, row.text, row.html)
-            target = composed.status
-            if row.status == "approved":
-                if same:
-                    continue
-                target = "pending" if composed.status == "pending" else composed.status
-            values = dict(subject=composed.subject, text=composed.text, html=composed.html,
-                          template=composed.template, reason=composed.reason, raw=None)
-            if target == row.status:
-                changed = session.execute(
-                    Message.__table__.update()
-                    .where(Message.id == row.id, Message.status == row.status)
-                    .values(updated_at=now, **values)
-                ).rowcount
-                if changed != 1:  # only if the lock above did not hold it (it always does)
-                    raise InvalidTransition(f"message {row.id} was changed by someone else; edit the contact again")
-                continue
-            store.move(row, target, actor, now, note="contact corrected", **values)
-            moved[target] = moved.get(target, 0) + 1
-        return moved
+            target = "pending" if composed.status == "pending" else composed.status
+        if target == row.status and same and composed.reason == row.reason:
+            continue  # nothing changed: no write, no audit entry
+        values = dict(subject=composed.subject, text=composed.text, html=composed.html,
+                      template=composed.template, reason=composed.reason, raw=None)  # fmt: skip
+        if target == row.status:
+            changed = session.execute(
+                Message.__table__.update()
+                .where(Message.id == row.id, Message.status == row.status)
+                .values(updated_at=now, **values)
+            ).rowcount
+            if changed != 1:  # only if the caller's lock did not hold it (it always does)
+                raise InvalidTransition(f"message {row.id} was changed by someone else; try again")
+            continue
+        store.move(row, target, actor, now, note=why, **values)
+        moved[target] = moved.get(target, 0) + 1
+    return moved
+
+
+def recompose_blocked(
+    session: Session, composer: Composer, library: Sequence[ContentItem], now: datetime, actor: str = "planner"
+) -> dict[str, int]:
+    """Write the blocked messages again, so fixing what blocked them frees them.
+
+    A message is blocked by a template error, an offer the guard found, or a content item it
+    cannot find; the hint says to change the template (or the content library, or the guard's
+    `[guard]` phrases). Once that is done, the next planning run writes the message again and it
+    goes to `pending` (or `review`) for a person to approve; one still blocked keeps its (new)
+    reason. A greeting whose day has passed stays as it is.
+    """
+    rows = session.scalars(
+        select(Message)
+        .where(Message.status == "blocked", or_(Message.expires_at.is_(None), Message.expires_at > now))
+        .order_by(Message.id)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    return recompose_rows(session, composer, library, list(rows), actor, now,
+                          "written again: what blocked it was changed")  # fmt: skip

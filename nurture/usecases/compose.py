@@ -129,8 +129,9 @@ class Composer:
         if content_id is not None and content is None:
             # The item was taken out of the library after planning (outdated, withdrawn): the
             # template would write a content drop with nothing in it.
-            return Composed("blocked", f"content: the item {content_id!r} is no longer in the content library; reject "
-                            "this message (the next plan picks another item) or put the item back", "", "", None,
+            return Composed("blocked", f"content: the item {content_id!r} is no longer in the content library (or cannot "
+                            "be read there: `nurture check` tells); reject this message (the next plan picks another "
+                            "item) or put the item back", "", "", None,
                             None)  # fmt: skip
         salutation = contact.salutation()
         if isinstance(salutation, NeedsReview):

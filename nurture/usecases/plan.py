@@ -36,6 +36,7 @@ from nurture.domain.vocabulary import MAILABLE_CONSENTS
 from nurture.planning.inputs import CADENCE_OCCASIONS, PlanContact, PlanEvent, PlannedMessage, PlanningRules
 from nurture.planning.next_due import next_content_due, next_event_greeting
 from nurture.planning.planner import plan_contact
+from nurture.usecases.approval import recompose_blocked
 from nurture.usecases.compose import Composer
 from nurture.usecases.compose_planned import PLANNED, ComposeSummary, PlannedComposer
 
@@ -53,6 +54,8 @@ class PlanSummary:
     # The new messages by status at the end of the run (`planned`: decided, words not yet written).
     by_status: dict[str, int] = field(default_factory=dict)
     composed: int = 0  # messages given their words in this run, new or planned earlier
+    # Blocked messages written again because what blocked them was fixed, by their new status.
+    unblocked: dict[str, int] = field(default_factory=dict)
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
     sweep: bool = True
@@ -63,6 +66,7 @@ class PlanSummary:
             "planned": self.planned,
             "by_status": self.by_status,
             "composed": self.composed,
+            "unblocked": self.unblocked,
             "seconds": round(self.seconds, 3),
             "sweep": self.sweep,
         }
@@ -249,6 +253,8 @@ class Planner:
         sweep = mark is None or now < mark.planned_at or now - mark.swept_at >= SWEEP_EVERY
         summary.sweep = sweep
         until = now + self.compose_ahead
+        with self.factory() as session, session.begin():
+            summary.unblocked = recompose_blocked(session, self.composer, self.library, now)
         planned = PlannedComposer(self.factory, self.composer, self.library, self.batch_size, self.compose_workers)
         # The messages earlier runs planned that came near, and each batch of new ones due soon,
         # are written while the next contacts are decided (in worker processes once the run is large).

@@ -86,6 +86,11 @@ def load_app(*, need_library: bool = False) -> Any:
     app = App(settings, clock)
     if need_library:
         _ = app.library
+        for problem in app.library_problems:
+            click.echo(f"warning: {problem}", err=True)
+        if app.library_problems:
+            click.echo("warning: the content items above are left out until the content library is fixed "
+                       "(`nurture check` lists every problem); everything else goes on", err=True)  # fmt: skip
     return app
 
 

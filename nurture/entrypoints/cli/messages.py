@@ -75,6 +75,10 @@ def plan(horizon: str | None) -> None:
     by = ", ".join(f"{n} {s}" for s, n in sorted(summary.by_status.items())) or "nothing new"
     click.echo(f"{summary.contacts} contact(s) looked at, {summary.planned} message(s) planned ({by}); "
                f"{summary.composed} message(s) written")  # fmt: skip
+    if summary.unblocked:
+        moved = ", ".join(f"{n} {s}" for s, n in sorted(summary.unblocked.items()))
+        click.echo(f"{sum(summary.unblocked.values())} blocked message(s) written again now that their cause is "
+                   f"fixed ({moved})")  # fmt: skip
     for line in summary.skipped[:20]:
         click.echo(f"  skipped: {line}", err=True)
 
