@@ -137,9 +137,13 @@ class App:
         with self.factory() as session, session.begin():
             self.planned_composer().one(session, message_id, self.now())
 
+    @property
+    def sender_domain(self) -> str:
+        """The domain of `[sender] email`: it names this installation in Message-IDs and calendar UIDs."""
+        return parseaddr(self.settings.sender.email)[1].rpartition("@")[2].lower() or "localhost"
+
     def new_message_id(self) -> str:
-        domain = parseaddr(self.settings.sender.email)[1].rpartition("@")[2] or "localhost"
-        return make_message_id(domain)
+        return make_message_id(self.sender_domain)
 
     def desk(self) -> ApprovalDesk:
         return ApprovalDesk(self.factory, self.composer, self.library, self.now, self.new_message_id)

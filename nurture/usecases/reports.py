@@ -58,11 +58,13 @@ def plan_report(session: Session, now: datetime, months: int) -> list[dict[str, 
     return list(plan.values())
 
 
-def plan_ics(plan: list[dict[str, Any]], now: datetime) -> bytes:
+def plan_ics(plan: list[dict[str, Any]], now: datetime, domain: str = "nurture") -> bytes:
     """The plan as iCalendar, one event per planned touch.
 
     Times are written in UTC: a fixed offset would become a TZID without a VTIMEZONE, which
-    calendar programs read as floating or reject.
+    calendar programs read as floating or reject. The UIDs carry the sender's `domain`: message
+    numbers start at 1 in every installation, so two companies' plans (or a seller's two
+    accounts) imported into one calendar would otherwise overwrite each other's entries.
     """
     from icalendar import Calendar, Event
 
@@ -73,7 +75,7 @@ def plan_ics(plan: list[dict[str, Any]], now: datetime) -> bytes:
         for t in entry["touches"]:
             ev = Event()
             start = datetime.fromisoformat(t["send_at"]).astimezone(UTC)
-            ev.add("uid", f"nurture-message-{t['message_id']}@nurture")
+            ev.add("uid", f"nurture-message-{t['message_id']}@{domain}")
             ev.add("dtstamp", now.astimezone(UTC))
             ev.add("dtstart", start)
             ev.add("dtend", start + timedelta(minutes=15))

@@ -30,7 +30,7 @@ def report_plan(months: int, ics_path: Path | None) -> None:
         plan = plan_report(session, now, months)
     if ics_path is not None:
         ics_path.parent.mkdir(parents=True, exist_ok=True)
-        ics_path.write_bytes(plan_ics(plan, now))
+        ics_path.write_bytes(plan_ics(plan, now, app.sender_domain))
         click.echo(f"wrote {sum(len(p['touches']) for p in plan)} planned touch(es) to {ics_path}", err=True)
     if opts().json:
         emit_json(plan)
