@@ -48,6 +48,9 @@ STATUSES: Final = (
 )
 # Statuses a message may still be re-rendered in (nobody has approved its words yet).
 UNAPPROVED: Final = frozenset({"pending", "review", "blocked"})
+# How the reason of a message in review begins when nobody knows whether the relay took it: it is
+# never sent again by itself, and a person may approve it again (the review it needs is theirs).
+UNCERTAIN: Final = "delivery uncertain"
 
 # ISO 3166-1 alpha-2, the officially assigned codes.
 COUNTRY_CODES: tuple[str, ...] = tuple(

@@ -20,13 +20,12 @@ from nurture.adapters.db.contact_store import to_view
 from nurture.adapters.db.message_store import MessageStore
 from nurture.adapters.db.tables import MAX_ACTOR, Contact, Message
 from nurture.domain.content import ContentItem
-from nurture.domain.vocabulary import control_character
+from nurture.domain.vocabulary import UNCERTAIN, control_character
 from nurture.errors import InvalidTransition, NotFound, NurtureError
 from nurture.usecases.compose import Composed, Composer
 from nurture.usecases.compose_planned import PLANNED, PlannedComposer
 from nurture.usecases.message_context import content_item, stored_event_context
 
-UNCERTAIN = "delivery uncertain"
 # A personal line, not a letter (the approval page's note field takes as many).
 MAX_NOTE = 2000
 OPEN = ("pending", "review", "blocked")

@@ -45,6 +45,7 @@ from nurture.adapters.db.contact_store import to_view
 from nurture.adapters.db.engine import DatabaseProblem, database_problem
 from nurture.adapters.db.message_store import MessageStore
 from nurture.adapters.db.tables import Message
+from nurture.domain.vocabulary import UNCERTAIN
 from nurture.outbox.policy import DeliveryResult, Outcome, retry_delay
 from nurture.rendering.mime import SerializedMail
 
@@ -442,7 +443,7 @@ class Dispatcher:
                          reason=f"retrying after {reply}")  # fmt: skip
             summary.retry += 1
         elif result.outcome is Outcome.UNCERTAIN:
-            store.finish(mid, self.worker, "review", now, reason=f"delivery uncertain: {reply}; check the "
+            store.finish(mid, self.worker, "review", now, reason=f"{UNCERTAIN}: {reply}; check the "
                          "recipient's mailbox or the relay log, then approve it again or reject it")  # fmt: skip
             summary.uncertain += 1
         else:

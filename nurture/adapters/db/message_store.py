@@ -21,7 +21,7 @@ from sqlalchemy.sql import ClauseElement
 from nurture.adapters.db.batches import dialect_of, one_of
 from nurture.adapters.db.engine import fold
 from nurture.adapters.db.tables import MAX_ID, Contact, DeliveryAttempt, Message, MessageLog
-from nurture.domain.vocabulary import MAILABLE_CONSENTS
+from nurture.domain.vocabulary import MAILABLE_CONSENTS, UNCERTAIN
 from nurture.errors import InvalidTransition, NotFound
 from nurture.planning.inputs import ExistingMessage
 
@@ -471,7 +471,7 @@ class MessageStore:
                 .limit(3)
             )]  # fmt: skip
             if current.status == "review":
-                if history[:2] != took_over or not (current.reason or "").startswith("delivery uncertain"):
+                if history[:2] != took_over or not (current.reason or "").startswith(UNCERTAIN):
                     continue
             elif history[1:] != took_over or history[0][:2] != ("review", "approved"):
                 continue
@@ -572,10 +572,10 @@ class MessageStore:
             else:
                 to = "review"
                 reason = (
-                    "delivery uncertain: the sender stopped during the send; check the recipient's "
+                    f"{UNCERTAIN}: the sender stopped during the send; check the recipient's "
                     "mailbox or the relay log, then approve it again or reject it"
                 )
-                note = "delivery uncertain"
+                note = UNCERTAIN
             done = self.session.execute(
                 update(Message)
                 .where(Message.id == mid, Message.status == "sending", which)
