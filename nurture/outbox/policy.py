@@ -81,6 +81,14 @@ def enhanced_code(text: str) -> tuple[int, int, int] | None:
     return int(match.group(1)), int(match.group(2)), int(match.group(3))
 
 
+def mailbox_gone(enhanced: tuple[int, int, int]) -> bool:
+    """A permanent status about the address itself (RFC 3463 X.1.x "bad address", X.2.1 "disabled").
+
+    Microsoft's 5.1.90 is the sender's daily limit, not the recipient's mailbox.
+    """
+    return (enhanced[1] == 1 and enhanced[1:] != (1, 90)) or enhanced[1:] == (2, 1)
+
+
 def _is_rate_limit(enhanced: tuple[int, int, int] | None, text: str) -> bool:
     if enhanced is not None and enhanced[1:] == (7, 28):
         return True
@@ -144,8 +152,7 @@ def classify(phase: str, code: int | None, text: str) -> DeliveryResult:
             # is fine, the relay wants us to stop for a while.
             return DeliveryResult(Outcome.FAILED, code, text, pause_relay=True)
         if enhanced is not None:
-            bad_mailbox = enhanced[1] == 1 or enhanced[1:] == (2, 1)
-            return DeliveryResult(Outcome.FAILED, code, text, bounce=bad_mailbox)
+            return DeliveryResult(Outcome.FAILED, code, text, bounce=mailbox_gone(enhanced))
         return DeliveryResult(Outcome.FAILED, code, text, bounce=code in (550, 551, 553))
     sender_side = enhanced is not None and enhanced[1] == 7 and phase == "mail"
     return DeliveryResult(

@@ -370,15 +370,53 @@ def touch(ref: str | None, day: datetime | None, note: str | None, import_path: 
 
 
 @cli.command("unsubscribe")
-@click.argument("email")
+@click.argument("email", required=False)
+@click.option("--import", "import_path", type=click.Path(path_type=Path),
+              help="An mbox file or Maildir of the inbox replies go to: unsubscribe requests, complaints and "
+                   "bounce reports in it are acted on.")  # fmt: skip
 @global_options
 @handle_errors
-def unsubscribe(email: str) -> None:
-    """Opt a contact out for good."""
+def unsubscribe(email: str | None, import_path: Path | None) -> None:
+    """Opt a contact out for good (or read the opt-outs and bounces of an inbox export)."""
     from nurture.usecases.unsubscribe import unsubscribe_contact
 
     app = load_app()
+    if import_path is not None:
+        if email:
+            fail("give either an address or --import PATH, not both", 2)
+        _import_opt_outs(app, import_path)
+        return
+    if not email:
+        fail("give the address to opt out, or --import PATH with an export of the inbox replies go to", 2)
     view, cancelled = unsubscribe_contact(app.factory, email, app.now(), actor(), "cli")
     click.echo(f"{view.email} unsubscribed; {cancelled} open message(s) cancelled")
+
+
+def _import_opt_outs(app: Any, path: Path) -> None:
+    from nurture.usecases.opt_outs import import_opt_outs
+
+    progress = Progress(f"reading {path.name}")
+    result = import_opt_outs(app.factory, path, app.now(), actor(), lambda n: progress.update(n, "mails"))
+    progress.done()
+    if opts().json:
+        emit_json(result)
+    else:
+        for problem in result.get("problems", []):
+            click.echo(problem, err=True)
+        for line in result.get("changes", []):
+            click.echo(line)
+        for line in result.get("other_failures", []):
+            click.echo(line)
+        click.echo(f"{result['mails']} mail(s) read: {result['unsubscribed']} contact(s) unsubscribed, "
+                   f"{result['bounced']} marked bounced, {result['already']} already so")  # fmt: skip
+        strangers = int(result.get("not_contacts", 0))
+        if strangers:
+            sample = ", ".join(result.get("not_contacts_sample", []))
+            more = f" and {strangers - 10} more" if strangers > 10 else ""
+            click.echo(f"{strangers} address(es) asked to opt out or bounced but are no contact: {sample}{more}")
+    unread = result.get("unread", 0)
+    if unread:
+        fail(f"{unread} mail(s) could not be read; look at them in {path} yourself (an opt-out among them must "
+             "still be honoured: `nurture unsubscribe EMAIL`); the rest was acted on")  # fmt: skip
 
 
