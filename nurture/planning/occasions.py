@@ -84,8 +84,28 @@ def greetings(contact: PlanContact, events: list[PlanEvent], first: date, last: 
     return sorted(found.values(), key=lambda g: (g.day, order[g.occasion]))
 
 
+# A congratulation is for news: an event that happened more than this long before we learned of it
+# (a job change of 2015 recorded today) is kept for the contact's history but not congratulated.
+OLD_NEWS = timedelta(days=60)
+
+
+def old_news(event_date: date, learned_at: datetime) -> bool:
+    """True when the event happened more than `OLD_NEWS` (60 days) before we learned of it.
+
+    Compared by calendar day: the event's date against the (UTC) day it was recorded. An import
+    dates its job change on the day of the import, so that is never old news.
+    """
+    return event_date < (learned_at - OLD_NEWS).date()
+
+
 def congratulation_window(event: PlanEvent, now: datetime, expiry: timedelta) -> tuple[datetime, datetime] | None:
-    """From when until when a congratulation for `event` may go out; None once it is too late."""
+    """From when until when a congratulation for `event` may go out; None once it is too late.
+
+    Also None for old news (see `old_news`): an event more than 60 days old when we learned of it
+    is not congratulated at all ("zu Ihrem jüngsten Erfolg" for something of last year).
+    """
+    if old_news(event.date, event.learned_at):
+        return None
     start = max(event.learned_at, now)
     end = event.learned_at + expiry
     return (start, end) if start < end else None

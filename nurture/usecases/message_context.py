@@ -12,6 +12,16 @@ from nurture.adapters.db.tables import Event
 from nurture.domain.contacts import ContactView
 from nurture.domain.content import ContentItem
 
+# The details the templates of each event kind read (templates/README.md, `event.details`); every
+# one is optional. `event add` refuses any other key, since no template would ever show it.
+EVENT_DETAIL_KEYS: dict[str, tuple[str, ...]] = {
+    "job_change": ("company", "position", "old_company", "old_position"),
+    "promotion": ("position",),
+    "work_anniversary": ("years", "company"),
+    "publication": ("title",),
+    "achievement": ("what",),
+}
+
 
 def event_context(
     view: ContactView,

@@ -72,11 +72,12 @@ def import_(path: Path, fmt: str, dry_run: bool) -> None:
     click.echo(
         f"{prefix}{summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged, "
         f"{summary.rejected} rejected ({reader.format})"
-        + (f"; {summary.job_changes} job change(s) recorded" if summary.job_changes else "")
+        + (f"; {summary.job_changes} job change(s) {'would be ' if dry_run else ''}recorded"
+           if summary.job_changes else "")  # fmt: skip
     )
     if summary.rejected:
-        click.echo(f"{summary.rejected} row(s) rejected: fix them in {path} and import again (good rows are in)",
-                   err=True)  # fmt: skip
+        done = "this was a dry run, nothing is in yet" if dry_run else "good rows are in"
+        click.echo(f"{summary.rejected} row(s) rejected: fix them in {path} and import again ({done})", err=True)
         raise SystemExit(1)
 
 
@@ -277,10 +278,19 @@ def event() -> None:
 @global_options
 @handle_errors
 def event_add(ref: str, kind: str, day: datetime, detail: tuple[str, ...]) -> None:
-    """Record an occasion for a contact."""
+    """Record an occasion for a contact.
+
+    Refused: a date after today (except a work anniversary, which is greeted on its day) and a
+    detail key the templates of that kind do not read. Recorded but not congratulated: an event
+    more than 60 days old (`nurture.planning.occasions.OLD_NEWS`) and a kind switched off in
+    `[occasions]`; the output says so.
+    """
     from nurture.adapters.db.contact_store import ContactStore
     from nurture.adapters.db.tables import Event
+    from nurture.planning.occasions import OLD_NEWS, old_news
+    from nurture.usecases.message_context import EVENT_DETAIL_KEYS
 
+    known = EVENT_DETAIL_KEYS[kind]
     details: dict[str, str] = {}
     for item in detail:
         key, sep, value = item.partition("=")
@@ -293,21 +303,41 @@ def event_add(ref: str, kind: str, day: datetime, detail: tuple[str, ...]) -> No
         if len(key) > MAX_DETAIL_KEY or len(value) > MAX_DETAIL:
             fail(f"--detail {key[:40]!r} is too long: a key takes {MAX_DETAIL_KEY} characters, a value "
                  f"{MAX_DETAIL} (it goes into the message as written); shorten it")  # fmt: skip
+        if key not in known:
+            fail(f"--detail {key!r} is not known for --kind {kind}, so no message would show it; its messages "
+                 f"read only {', '.join(known)}: correct the key and run it again (nothing was recorded)")  # fmt: skip
+        if key in details:
+            fail(f"--detail {key} is given twice; give it once (nothing was recorded)")
         details[key] = value
     app = load_app()
+    now = app.now()
+    today = now.astimezone(ZoneInfo(app.settings.general.timezone)).date()
+    on = day.date()
+    if on > today and kind != "work_anniversary":
+        fail(f"--date {on} is in the future (today is {today}); an event records what has happened: "
+             f"record the {kind} on or after that day (nothing was recorded)")  # fmt: skip
+    greeting = "greeting" if kind == "work_anniversary" else "congratulation"
+    not_planned: str | None = None
+    if kind not in app.rules.enabled:
+        not_planned = f"{kind} is switched off in [occasions] of the config, so no {greeting} is planned"
+    elif kind == "work_anniversary" and on < today:
+        not_planned = f"its day has passed, so no {greeting} is planned"
+    elif kind != "work_anniversary" and old_news(on, now):
+        not_planned = f"it is more than {OLD_NEWS.days} days old, so no {greeting} is planned"
     with app.factory() as session, session.begin():
         row = ContactStore(session).row(ref)
-        ev = Event(contact_id=row.id, kind=kind, date=day.date(), details=details, source="cli",
-                   learned_at=app.now())  # fmt: skip
+        ev = Event(contact_id=row.id, kind=kind, date=on, details=details, source="cli", learned_at=now)
         session.add(ev)
         row.next_due_at = None
         session.flush()
         event_id = ev.id
     if opts().json:
-        emit_json({"id": event_id, "contact_id": row.id, "kind": kind, "date": day.date().isoformat(),
-                   "details": details})  # fmt: skip
+        emit_json({"id": event_id, "contact_id": row.id, "kind": kind, "date": on.isoformat(),
+                   "details": details, "not_planned": not_planned})  # fmt: skip
+    elif not_planned:
+        click.echo(f"event {event_id} recorded: {kind} on {on} for contact {row.id}; {not_planned}")
     else:
-        click.echo(f"event {event_id} recorded: {kind} on {day.date()} for contact {row.id}; `nurture plan` picks it up")
+        click.echo(f"event {event_id} recorded: {kind} on {on} for contact {row.id}; `nurture plan` picks it up")
 
 
 @cli.command("touch")

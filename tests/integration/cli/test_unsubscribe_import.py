@@ -14,7 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from nurture.adapters.db.tables import Contact, ConsentEvent, Message
+from nurture.adapters.db.tables import ConsentEvent, Contact, Message
 
 from .conftest import SAMPLE
 
@@ -85,7 +85,7 @@ Date: Mon, 23 Nov 2026 11:05:00 +0000
 Message-ID: <ooo@example.com>
 """, "I am out of the office until 30 November.")
 
-POSTFIX_BOUNCE = mail(f"""
+POSTFIX_BOUNCE = mail("""
 From: MAILER-DAEMON@relay.example.com (Mail Delivery System)
 To: jana@example.com
 Subject: Undelivered Mail Returned to Sender
@@ -138,7 +138,7 @@ Date: Mon, 23 Nov 2026 13:00:00 +0000
 Message-ID: <arf1@mailbox-provider.example>
 MIME-Version: 1.0
 Content-Type: multipart/report; report-type=feedback-report; boundary="F1"
-""", f"""
+""", """
 --F1
 Content-Type: text/plain
 
