@@ -60,15 +60,19 @@ class ContactView:
         return display_name(self.first_name, self.last_name) or (self.email or f"contact {self.id}")
 
     def blocked_reason(self) -> str | None:
-        """Why nothing may be mailed to this contact, or None (product rule 5)."""
+        """Why nothing may be mailed to this contact, or None (product rule 5).
+
+        A whole clause with its subject ("the contact has unsubscribed"), so it reads right after
+        "message 7 cannot be approved: " or "not sent: ".
+        """
         if self.email is None:
-            return "no e-mail address"
+            return "the contact has no e-mail address"
         if self.unsubscribed:
-            return "unsubscribed"
+            return "the contact has unsubscribed"
         if self.bounced:
-            return "address bounced"
+            return "the contact's address bounced"
         if self.consent not in MAILABLE_CONSENTS:
-            return "no legal basis for e-mail (consent is none)"
+            return f"the contact has no legal basis for e-mail (consent is {self.consent or 'none'})"
         return None
 
 

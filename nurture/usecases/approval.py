@@ -131,7 +131,7 @@ class ApprovalDesk:
         view = to_view(contact)
         blocked = view.blocked_reason()
         if blocked:
-            raise InvalidTransition(f"message {mid} cannot be approved: the contact's {blocked}")
+            raise InvalidTransition(f"message {mid} cannot be approved: {blocked}")
         values: dict[str, object] = {}
         if note is not None and note.strip():
             if len(note.strip()) > MAX_NOTE:
@@ -267,3 +267,34 @@ def recompose_blocked(
     )
     return recompose_rows(session, composer, library, list(rows), actor, now,
                           "written again: what blocked it was changed")  # fmt: skip
+
+
+def hold_back_gone_items(
+    session: Session, composer: Composer, library: Sequence[ContentItem], now: datetime, actor: str = "planner"
+) -> int:
+    """Written content drops whose item left the library or expired before their day: blocked, with the reason.
+
+    Such a drop may wait in the queue (or approved, for its day) while the marketer withdraws
+    the item (a dead link, an outdated guide) or moves its `valid_until`: it must not go out
+    with it. Returns how many were held back; putting the item back frees them again
+    (`recompose_blocked`).
+    """
+    available = {item.id: item for item in library}
+    candidates = session.execute(
+        select(Message.id, Message.content_id, Message.occasion_date)
+        .where(Message.status.in_(("pending", "review", "approved")), Message.content_id.is_not(None))
+    )  # fmt: skip
+    gone = [mid for mid, item_id, day in candidates
+            if item_id not in available or not available[item_id].available_on(day)]  # fmt: skip
+    if not gone:
+        return 0
+    rows = session.scalars(
+        select(Message)
+        .where(Message.id.in_(gone), Message.status.in_(("pending", "review", "approved")))
+        .order_by(Message.id)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    moved = recompose_rows(session, composer, library, list(rows), actor, now,
+                           "held back: its content item left the library or expired")  # fmt: skip
+    return moved.get("blocked", 0)

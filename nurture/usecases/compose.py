@@ -133,6 +133,10 @@ class Composer:
                             "be read there: `nurture check` tells); reject this message (the next plan picks another "
                             "item) or put the item back", "", "", None,
                             None)  # fmt: skip
+        if content is not None and not content.available_on(occasion_date):
+            return Composed("blocked", f"content: the item {content.id!r} was to be shared only until "
+                            f"{content.valid_until} (its valid_until); reject this message or extend valid_until",
+                            "", "", None, None)  # fmt: skip
         salutation = contact.salutation()
         if isinstance(salutation, NeedsReview):
             return Composed("review", f"salutation: {salutation.reason}", "", "", None, None)

@@ -63,6 +63,8 @@ class ComposeSummary:
     composed: int = 0
     # Of the composed, those created at the run's `now` (the messages a plan run has just added).
     fresh: dict[str, int] = field(default_factory=dict)
+    # Planned content drops taken back because their item left the library or expired (see _read).
+    withdrawn: int = 0
 
 
 @dataclass
@@ -74,6 +76,8 @@ class _Batch:
     events: dict[int, Event]
     jobs: list[ComposeJob]  # one per row whose contact exists, in row order
     composed_rows: list[Any]
+    # Content drops whose item left the library or expired before their day: withdrawn, re-planned.
+    gone: list[Any] = field(default_factory=list)
 
 
 @dataclass
@@ -105,7 +109,14 @@ class PlannedComposer:
         self._write(session, batch, [self._compose_job(job) for job in batch.jobs], now, summary)
         return summary.composed > 0
 
-    def _read(self, session: Session, ids: list[int], *, lock: bool) -> _Batch:
+    def _read(self, session: Session, ids: list[int], *, lock: bool, withdraw_gone: bool = False) -> _Batch:
+        """The planned rows among `ids` with what their words are made of.
+
+        With `withdraw_gone` (a planning run), a content drop whose item is no longer in the
+        library, or expired before the drop's day, is set apart instead of being written: it is
+        taken back and its contact planned again, so the contact gets another item about when
+        this one was due instead of a blocked message and a whole cadence of silence.
+        """
         # By id alone, the status checked here: with `status` in the query, PostgreSQL with the
         # statistics of before a large plan run walks every planned row for each batch.
         query = select(*_messages.c).where(one_of(_messages.c.id, ids, dialect_of(session)))
@@ -121,8 +132,29 @@ class PlannedComposer:
         )
         views = {cid: to_view(c) for cid, c in contacts.items()}
         kept = [r for r in rows if r.contact_id in views]
+        gone: list[Any] = []
+        if withdraw_gone:
+            gone = [r for r in kept if r.content_id is not None and not self._item_holds(r)]
+            kept = [r for r in kept if r not in gone]
         jobs = [self._job(views[r.contact_id], r, events.get(r.event_id)) for r in kept]
-        return _Batch(rows, contacts, events, jobs, kept)
+        return _Batch(rows, contacts, events, jobs, kept, gone)
+
+    def _item_holds(self, row: Any) -> bool:
+        item = content_item(self.library, row.content_id)
+        return item is not None and item.available_on(row.occasion_date)
+
+    @staticmethod
+    def _withdraw(session: Session, rows: list[Any], summary: ComposeSummary) -> None:
+        ids = [r.id for r in rows]
+        done = session.execute(
+            _messages.delete().where(one_of(_messages.c.id, ids, dialect_of(session)), _messages.c.status == PLANNED)
+        )
+        session.execute(
+            update(_contacts)
+            .where(one_of(_contacts.c.id, {r.contact_id for r in rows}, dialect_of(session)))
+            .values(next_due_at=None)
+        )  # the next planning run looks at these contacts again
+        summary.withdrawn += int(done.rowcount or 0)
 
     def _contact_rows(self, session: Session, ids: set[int]) -> dict[int, Any]:
         if not ids:
@@ -133,6 +165,8 @@ class PlannedComposer:
     def _write(
         self, session: Session, batch: _Batch, results: list[Composed], now: datetime, summary: ComposeSummary
     ) -> None:
+        if batch.gone:
+            self._withdraw(session, batch.gone, summary)
         # Locked while recorded: a message someone opens meanwhile is written (and logged) once;
         # on PostgreSQL the other side skips it, SQLite serialises writers anyway.
         ids = [r.id for r in batch.composed_rows]
@@ -244,7 +278,7 @@ class ComposeStream:
         while self._backlog and len(self._waiting) < self._room:
             ids = self._backlog.popleft()
             with self.owner.factory() as session:
-                batch = self.owner._read(session, ids, lock=False)
+                batch = self.owner._read(session, ids, lock=False, withdraw_gone=True)
             self._waiting.append((batch, self.where.submit(batch.jobs)))
             while self._waiting and self._waiting[0][1].done():
                 self._record_oldest()

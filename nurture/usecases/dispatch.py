@@ -322,7 +322,7 @@ class Dispatcher:
                 view = to_view(contact) if contact is not None else None
                 blocked = view.blocked_reason() if view is not None else "contact deleted"
                 if blocked:
-                    store.finish(row.id, self.worker, "failed", now, reason=f"not sent: the contact's {blocked}")
+                    store.finish(row.id, self.worker, "failed", now, reason=f"not sent: {blocked}")
                     continue
                 try:
                     mail = self._build(row, view)

@@ -36,7 +36,7 @@ from nurture.domain.vocabulary import MAILABLE_CONSENTS
 from nurture.planning.inputs import CADENCE_OCCASIONS, PlanContact, PlanEvent, PlannedMessage, PlanningRules
 from nurture.planning.next_due import next_content_due, next_event_greeting
 from nurture.planning.planner import plan_contact
-from nurture.usecases.approval import recompose_blocked
+from nurture.usecases.approval import hold_back_gone_items, recompose_blocked
 from nurture.usecases.compose import Composer
 from nurture.usecases.compose_planned import PLANNED, ComposeSummary, PlannedComposer
 
@@ -56,6 +56,10 @@ class PlanSummary:
     composed: int = 0  # messages given their words in this run, new or planned earlier
     # Blocked messages written again because what blocked them was fixed, by their new status.
     unblocked: dict[str, int] = field(default_factory=dict)
+    # Planned content drops taken back because their item left the library or expired.
+    withdrawn: int = 0
+    # Written content drops blocked because their item left the library or expired.
+    held_back: int = 0
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
     sweep: bool = True
@@ -67,6 +71,8 @@ class PlanSummary:
             "by_status": self.by_status,
             "composed": self.composed,
             "unblocked": self.unblocked,
+            "withdrawn": self.withdrawn,
+            "held_back": self.held_back,
             "seconds": round(self.seconds, 3),
             "sweep": self.sweep,
         }
@@ -255,6 +261,7 @@ class Planner:
         until = now + self.compose_ahead
         with self.factory() as session, session.begin():
             summary.unblocked = recompose_blocked(session, self.composer, self.library, now)
+            summary.held_back = hold_back_gone_items(session, self.composer, self.library, now)
         planned = PlannedComposer(self.factory, self.composer, self.library, self.batch_size, self.compose_workers)
         # The messages earlier runs planned that came near, and each batch of new ones due soon,
         # are written while the next contacts are decided (in worker processes once the run is large).
@@ -278,6 +285,7 @@ class Planner:
     @staticmethod
     def _count_composed(done: ComposeSummary, summary: PlanSummary) -> None:
         summary.composed = done.composed
+        summary.withdrawn = done.withdrawn
         for status, n in done.fresh.items():
             # Fresh ones of an earlier run at the same `now` are not new in this one.
             n = min(n, summary.by_status.get(PLANNED, 0))

@@ -79,6 +79,12 @@ def plan(horizon: str | None) -> None:
         moved = ", ".join(f"{n} {s}" for s, n in sorted(summary.unblocked.items()))
         click.echo(f"{sum(summary.unblocked.values())} blocked message(s) written again now that their cause is "
                    f"fixed ({moved})")  # fmt: skip
+    if summary.withdrawn:
+        click.echo(f"{summary.withdrawn} planned content drop(s) taken back: their item left the content library "
+                   "or expired; the next plan run picks another item for them")  # fmt: skip
+    if summary.held_back:
+        click.echo(f"{summary.held_back} written content drop(s) held back (blocked): their item left the content "
+                   "library or expired; `nurture queue --status blocked` lists them")  # fmt: skip
     for line in summary.skipped[:20]:
         click.echo(f"  skipped: {line}", err=True)
 

@@ -127,21 +127,46 @@ def test_a_content_drop_whose_item_left_the_library_is_held_back_not_sent_empty(
     later = make_app(db_url)  # the marketer removed the item from the library meanwhile
     later._library = [item for item in app.library if item.id != drop.content_id]
     when = drop.send_at - timedelta(days=1)
-    later.planner().run(when)
+    first = later.planner().run(when)
+    # Taken back instead of written (or blocked, and a whole cadence of silence after a rejection).
+    assert first.withdrawn == 1
+    # This run or the next gives the contact another item, about when the first one was due.
+    later.planner().run(when + timedelta(hours=1))
     with later.factory() as session:
-        held = session.get(Message, drop.id)
-    assert held.status == "blocked" and held.text == ""
-    assert held.reason.startswith(f"content: the item {drop.content_id!r} is no longer in the content library")
+        [again] = session.scalars(select(Message).where(Message.contact_id == cid, Message.occasion == "content_drop"))
+    assert again.content_id and again.content_id != drop.content_id
+    assert abs(again.send_at - drop.send_at) <= timedelta(days=3), (again.send_at, drop.send_at)
 
-    # Rejected, it stays rejected: no plan run brings back the drop of the withdrawn item.
-    [done] = later.desk().reject([drop.id], "jana", "item withdrawn")
-    assert done.ok, done.text
-    for days in (0, 1, 30, 60):
-        later.planner().run(when + timedelta(days=days, hours=1))
+
+def test_an_expired_item_is_not_shared_by_a_drop_planned_before_it_expired(db_url):
+    """valid_until moved before the drop's day after planning: the expired item was mailed all the same."""
+    from dataclasses import replace
+
+    app = make_app(db_url)
+    cid = add(app, "drop@example.de")
+    with app.factory() as session, session.begin():
+        ContactStore(session).row(cid).last_touch_at = NOW - timedelta(days=11)
+    app.planner().run(NOW)
+    with app.factory() as session:
+        drop = session.scalars(select(Message).where(Message.contact_id == cid)).one()
+    later = make_app(db_url)
+    later._library = [replace(i, valid_until=NOW.date()) if i.id == drop.content_id else i for i in app.library]
+    assert later.planner().run(drop.send_at - timedelta(days=1)).withdrawn == 1
+    later.planner().run(drop.send_at - timedelta(days=1, hours=-1))
     with later.factory() as session:
-        items = list(session.scalars(select(Message.content_id).where(
-            Message.contact_id == cid, Message.occasion == "content_drop", Message.id != drop.id)))  # fmt: skip
-    assert items and drop.content_id not in items
+        [again] = session.scalars(select(Message).where(Message.contact_id == cid))
+    assert again.content_id != drop.content_id
+    assert again.status == "pending"  # written: its day is within compose_ahead
+    # Its item expires while it waits in the queue: the next plan run holds it back with the reason.
+    expired = make_app(db_url)
+    expired._library = [replace(i, valid_until=NOW.date()) if i.id == again.content_id else i for i in later.library]
+    at = drop.send_at - timedelta(hours=20)
+    assert expired.planner().run(at).held_back == 1
+    with expired.factory() as session:
+        held = session.get(Message, again.id)
+    assert held.status == "blocked" and "valid_until" in held.reason, (held.status, held.reason)
+    # valid_until extended again: the next run frees it.
+    assert later.planner().run(at + timedelta(hours=1)).unblocked == {"pending": 1}
 
 
 def drops(app, contact_id: int) -> list[tuple[str, str, str | None]]:
