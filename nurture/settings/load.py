@@ -344,11 +344,11 @@ def sending_problems(settings: Settings) -> list[Problem]:
     required = (
         ("email", 'write the address your messages come from, like "jana@example.com"'),
         ("name", 'write the name your contacts know you by, like "Jana Beispiel"'),
-        ("postal_address", 'every footer must show it (Impressum), like "Musterstraße 1, 12345 Musterstadt"'),
     )
     for key, hint in required:
         if not getattr(s, key):
             problems.append(Problem(at("sender", key), f"[sender] {key} is empty; {hint}"))
+    problems += footer_problems(settings)
     smtp = settings.smtp
     if smtp.username and not settings.smtp_password():
         variable = smtp.password_env or "NURTURE_SMTP_PASSWORD"
@@ -367,6 +367,44 @@ def sending_problems(settings: Settings) -> list[Problem]:
             problems.append(Problem(at("sender", "dkim_key_file"),
                                     f'[sender] dkim_key_file = "{s.dkim_key_file}": there is no file {key_file}; '
                                     "give the path of the private key (PEM), relative to this file's folder"))  # fmt: skip
+    return problems
+
+
+# The Impressum under every message to a contact (German business mail must carry all three).
+FOOTER_KEYS: tuple[tuple[str, str, str], ...] = (
+    ("organisation", "your company's name", "Beispiel GmbH"),
+    ("postal_address", "your postal address", "Musterstraße 1, 12345 Musterstadt"),
+    ("legal_notice", "the legal notice (seat, register court and number, managing directors)",
+     "Beispiel GmbH, Sitz Musterstadt, Amtsgericht Musterstadt HRB 12345"),
+)
+
+
+def footer_problems(settings: Settings, environ: Mapping[str, str] | None = None) -> list[Problem]:
+    """An empty organisation, postal address or legal notice: each footer must show all three (Impressum).
+
+    Reported where the key is written, or at the environment variable that emptied it; a key the
+    file lacks is reported at its [sender] line with the line to add.
+    """
+    env = os.environ if environ is None else environ
+    lines = _lines_of(settings.config_path)
+    shown = str(settings.config_path)
+    problems: list[Problem] = []
+    for key, what, example in FOOTER_KEYS:
+        if getattr(settings.sender, key):
+            continue
+        variable = next((n for n in env if n.upper() == f"{ENV_PREFIX}SENDER{ENV_DELIMITER}{key}".upper()), None)
+        written = lines is not None and ("sender", key) in lines.keys
+        why = "the footer of every message must show it (Impressum)"
+        if variable is not None:
+            problems.append(Problem(Location(variable), f"[sender] {key} is empty; set {variable} to {what}, "
+                                                        f'like "{example}", or unset it: {why}'))  # fmt: skip
+        elif written:
+            problems.append(Problem(Location(shown, lines.line("sender", key) if lines else None),
+                                    f'[sender] {key} is empty; write {what} in it, like {key} = "{example}": {why}'))
+        else:
+            problems.append(Problem(Location(shown, lines.line("sender") if lines else None),
+                                    f'[sender] {key} is missing; add the line {key} = "{example}" (with {what}) '
+                                    f"below [sender]: {why}"))  # fmt: skip
     return problems
 
 

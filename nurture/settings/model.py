@@ -1,7 +1,7 @@
 """The sections of `config/nurture.toml` as pydantic models, with messages a marketer can act on.
 
 Every validator raises one `PydanticCustomError` of type `nurture` whose message is the whole
-sentence after `[section] key = value ` ("is not a duration; write it like 21d"), so the loader
+sentence after `[section] key = value ` ('is not a duration; write it like "21d"'), so the loader
 only has to put the file, line and value in front. The example in each message is the one the
 shipped config uses for that key. Values from environment variables arrive as text, so every
 validator also reads the text form of its type.
@@ -100,11 +100,11 @@ def duration(example: str, *, positive: bool = True) -> BeforeValidator:
         try:
             parsed = parse_duration(value)
         except DurationTooLong:
-            raise fail(f"is longer than 100 years; write a shorter one like {example}") from None
+            raise fail(f'is longer than 100 years; write a shorter one like "{example}"') from None
         except ValueError:
-            raise fail(f"is not a duration; write it like {example}") from None
+            raise fail(f'is not a duration; write it like "{example}"') from None
         if positive and not parsed:
-            raise fail(f"must be longer than nothing; write it like {example}")
+            raise fail(f'must be longer than nothing; write it like "{example}"')
         return parsed
 
     return BeforeValidator(check)

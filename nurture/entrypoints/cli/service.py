@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -29,10 +30,12 @@ def all_problems(config_path: Path) -> list:
     from nurture.domain.guard import scan
     from nurture.rendering.lint import lint_templates
     from nurture.settings import check_settings
+    from nurture.settings.load import footer_problems
 
     settings, problems = check_settings(config_path)
     if settings is None:
         return problems
+    problems += footer_problems(settings)
     extra, allow = settings.guard.extra_phrases, settings.guard.allow_phrases
 
     def guard(text: str, language: str, *, html: bool = False, **_: object) -> list:
@@ -49,8 +52,30 @@ def all_problems(config_path: Path) -> list:
         problems.append(Problem(config_location(settings, "paths", "templates"),
                                 f"[paths] templates: the folder {settings.templates_dir} does not exist; create it "
                                 "(a copy of the shipped templates/ is a good start) or point [paths] templates at it"))  # fmt: skip
-    _items, content_problems = load_content_library(settings.content_path)
-    return problems + content_problems
+    items, content_problems = load_content_library(settings.content_path)
+    return problems + content_problems + _offers_in_library(items, settings.content_path, guard)
+
+
+def _offers_in_library(items: list, path: Path, guard: Callable[..., list]) -> list:
+    """Each library item whose title or summary reads like an offer, at the item's line.
+
+    A content drop quotes both, and the message is then blocked by the same guard; found here,
+    the item can be reworded before any message is planned with it.
+    """
+    from nurture.errors import Location, Problem
+
+    problems = []
+    for item in items:
+        found = [f"{finding.phrase} ({finding.rule}) in the {part}"
+                 for part, text in (("title", item.title), ("summary", item.summary)) if text
+                 for finding in guard(text, item.language)]  # fmt: skip
+        if found:
+            problems.append(Problem(Location(str(path), item.line),
+                                    f'item "{item.id}": ' + "; ".join(found) + "; this reads like a direct offer "
+                                    "and blocks every message that shares the item: reword the title or summary "
+                                    "without prices, discounts or sign-up calls, or, if the phrase is fine, add it "
+                                    f"to [guard] allow_phrases under {item.language} in the config"))  # fmt: skip
+    return problems
 
 
 @cli.command("check")
@@ -133,12 +158,45 @@ def status() -> None:
     if opts().json:
         emit_json({"runs": runs, "queue": counts})
         return
+    zone = app.settings.general.timezone
     for kind, run in runs.items():
-        extra = f" error: {run['error']}" if run["error"] else ""
-        click.echo(f"last {kind:<11} {run['started_at'][:19]}  {run['counts']}{extra}")
+        extra = f"  error: {run['error']}" if run["error"] else ""
+        when = _local_time(run["started_at"], zone)
+        click.echo(f"last {kind:<11} {when}  {_readable(run['counts'])}{extra}")
     if not runs:
         click.echo("no runs yet")
     click.echo("queue: " + (", ".join(f"{s} {n}" for s, n in sorted(counts.items())) or "empty"))
+
+
+def _local_time(stamp: str, zone: str) -> str:
+    """A stored instant in the config's `[general] timezone`, to the second, with its offset."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    try:
+        value = datetime.fromisoformat(stamp)
+    except (TypeError, ValueError):
+        return str(stamp)
+    if value.tzinfo is None:  # stored in UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(ZoneInfo(zone)).isoformat(timespec="seconds")
+
+
+def _readable(counts: object) -> str:
+    """A run's summary as `key value` pairs, e.g. `contacts_checked 29, planned 3, by_status (pending 3)`."""
+    if not isinstance(counts, dict):
+        return "" if counts is None else str(counts)
+    parts = []
+    for key, value in counts.items():
+        if isinstance(value, bool):
+            parts.append(f"{key} {'yes' if value else 'no'}")
+        elif isinstance(value, dict):
+            parts.append(f"{key} ({_readable(value)})" if value else f"{key} none")
+        elif isinstance(value, list | tuple):
+            parts.append(f"{key} ({'; '.join(str(v) for v in value)})" if value else f"{key} none")
+        else:
+            parts.append(f"{key} {value}")
+    return ", ".join(parts) or "nothing done"
 
 
 @cli.command("run")
@@ -157,11 +215,11 @@ def run(with_web: bool, log_format: str) -> None:
 @global_options
 @handle_errors
 def web() -> None:
-    """The approval page alone."""
+    """The approval page alone; it says where it listens, and Ctrl+C stops it."""
     from nurture.entrypoints.web.server import serve
 
     app = load_app(need_library=True)
-    serve(app)
+    serve(app, announce=click.echo)
 
 
 @cli.command("demo")

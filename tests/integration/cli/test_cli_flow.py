@@ -164,7 +164,7 @@ def test_bad_config_value_names_file_and_line(nurture, tmp_path: Path) -> None:
     line = bad.splitlines().index('A = "3 weeks"') + 1 if 'A = "3 weeks"' in bad.splitlines() else None
     result = nurture("--config", str(cfg), "check", ok=False)
     assert result.exit_code == 1
-    assert f'{cfg}:{line}: [cadence] A = "3 weeks" is not a duration; write it like 21d' in result.output
+    assert f'{cfg}:{line}: [cadence] A = "3 weeks" is not a duration; write it like "21d"' in result.output
 
 
 def test_event_link_touch_and_reports(nurture, tmp_path: Path) -> None:

@@ -56,7 +56,7 @@ def test_bad_override_is_located_at_the_variable() -> None:
     with pytest.raises(ConfigError) as caught:
         load_settings(SHIPPED, environ={"NURTURE_SMTP__PORT": "abc", "NURTURE_CADENCE__A": "3 weeks"})
     assert sorted(str(p) for p in caught.value.problems) == [
-        'NURTURE_CADENCE__A: [cadence] A = "3 weeks" is not a duration; write it like 21d',
+        'NURTURE_CADENCE__A: [cadence] A = "3 weeks" is not a duration; write it like "21d"',
         'NURTURE_SMTP__PORT: [smtp] port = "abc" is not a whole number; write it like 587',
     ]
 

@@ -75,7 +75,7 @@ def test_relative_path_is_shown_as_given(tmp_path: Path, monkeypatch: pytest.Mon
         load_settings("config/nurture.toml", environ={})
     line = line_of(text, 'A = "3 weeks"')
     assert [str(p) for p in caught.value.problems] == [
-        f'config/nurture.toml:{line}: [cadence] A = "3 weeks" is not a duration; write it like 21d'
+        f'config/nurture.toml:{line}: [cadence] A = "3 weeks" is not a duration; write it like "21d"'
     ]
 
 
@@ -111,10 +111,10 @@ BAD_VALUES = [
     ("concurrency = 4", "concurrency = 0",
      "[smtp] concurrency = 0 is out of range; write a whole number from 1 to 64, like 4"),
     ('timeout = "30s"', 'timeout = "half a minute"',
-     '[smtp] timeout = "half a minute" is not a duration; write it like 30s'),
-    ('horizon = "14d"', 'horizon = "0d"', '[schedule] horizon = "0d" must be longer than nothing; write it like 14d'),
+     '[smtp] timeout = "half a minute" is not a duration; write it like "30s"'),
+    ('horizon = "14d"', 'horizon = "0d"', '[schedule] horizon = "0d" must be longer than nothing; write it like "14d"'),
     ('compose_ahead = "3d"', 'compose_ahead = "three days"',
-     '[schedule] compose_ahead = "three days" is not a duration; write it like 3d'),
+     '[schedule] compose_ahead = "three days" is not a duration; write it like "3d"'),
     ('digest_at = "08:00"', 'digest_at = "8 Uhr"',
      '[schedule] digest_at = "8 Uhr" is not a time of day; write it like "08:00" (24-hour clock)'),
     ('digest_to = ["jana@example.com"]', 'digest_to = ["jana@example.com", "chef"]',
@@ -124,7 +124,7 @@ BAD_VALUES = [
      '[send_window] start = "25:00" is not a time of day; write it like "08:30" (24-hour clock)'),
     ("weekdays_only = true", 'weekdays_only = "maybe"',
      '[send_window] weekdays_only = "maybe" is not true or false; write true or false, without quotes'),
-    ('B = "45d"', "B = 45", "[cadence] B = 45 is not a duration; write it like 45d"),
+    ('B = "45d"', "B = 45", '[cadence] B = 45 is not a duration; write it like "45d"'),
     ("max_per_contact = 2", "max_per_contact = -1",
      "[caps] max_per_contact = -1 is out of range; write a whole number of 0 or more, like 2"),
     ("birthday = true", 'birthday = "perhaps"',
@@ -203,7 +203,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     expected = {
         f'{path}:{line_of(text, "[smpt]")}: unknown section [smpt] (did you mean [smtp]?); check the spelling (known sections: {sections})',
         f'{path}:{line_of(text, "prot = 1025")}: [smtp] unknown key "prot" (did you mean "port"?); check the spelling (known keys: {smtp_keys})',
-        f'{path}:{a_line}: [cadence] A = "3 weeks" is not a duration; write it like 21d',
+        f'{path}:{a_line}: [cadence] A = "3 weeks" is not a duration; write it like "21d"',
         f'{path}:{tz_line}: [general] timezone = "Berlin" is not a time zone; '
         'write an IANA name like "Europe/Berlin"',
         f'{path}:{lang_line}: [general] language = "deutsch" is not a known language; '

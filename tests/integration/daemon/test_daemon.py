@@ -102,7 +102,7 @@ def test_bad_config_edit_is_rejected_and_daemon_keeps_running(db_url, smtp, conf
         assert proc.wait(timeout=10) == 0
         err = log.read_text()
         assert "Traceback" not in err
-        assert 'A = "3 weeks" is not a duration; write it like 21d' in err
+        assert 'A = "3 weeks" is not a duration; write it like "21d"' in err
         assert "still running on the last good one" in err
         assert "configuration reloaded" in err.split("still running on the last good one", 1)[1]
     finally:
