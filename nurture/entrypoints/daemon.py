@@ -28,7 +28,7 @@ from nurture.clock import Clock, clock_from
 from nurture.entrypoints.app import App, worker_name
 from nurture.entrypoints.logs import hide_secrets, setup_logging
 from nurture.errors import ConfigError, NurtureError
-from nurture.settings import load_settings
+from nurture.settings import load_settings, sending_problems
 from nurture.usecases.plan import PlanStopped
 from nurture.usecases.runs import record_run
 
@@ -430,6 +430,12 @@ def run_daemon(config_path: Path, now_text: str | None, *, with_web: bool = Fals
         log.error("the daemon did not start; fix the configuration (`nurture check`) and start it again")
         return 1
     keep_secrets_out_of_logs(settings)
+    unsendable = sending_problems(settings)  # `nurture send` refuses these; a daemon must not mail with them either
+    if unsendable:
+        for p in unsendable:
+            log.error(str(p))
+        log.error("the daemon did not start; fix the configuration (`nurture check`) and start it again")
+        return 1
     try:
         clock = clock_from(now_text, settings.general.timezone)
     except ValueError as exc:

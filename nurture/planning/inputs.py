@@ -15,6 +15,10 @@ from typing import Any
 ACTIVE_STATUSES = frozenset({"planned", "pending", "review", "blocked", "approved", "sending", "sent"})
 # Occasions that fill the cadence; everything else is an occasion of the person's life.
 CADENCE_OCCASIONS = frozenset({"content_drop", "reconnect"})
+# A content drop or reconnect nobody approved within this long after its send time expires: a
+# backlog approved weeks late would otherwise reach a contact as several mails at once, and the
+# next planning run plans a fresh one instead.
+STALE_AFTER = timedelta(days=7)
 # Events congratulated once, soon after we learn of them.
 CONGRATULATIONS = frozenset({"job_change", "promotion", "publication", "achievement"})
 

@@ -109,13 +109,15 @@ class SendSummary:
     uncertain: int = 0
     skipped: int = 0
     requeued: int = 0
+    expired: int = 0  # greetings whose day ended (and stale drops), expired before this run claimed
     seconds: float = 0.0
     errors: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "sent": self.sent, "retry": self.retry, "failed": self.failed, "uncertain": self.uncertain,
-            "skipped": self.skipped, "requeued": self.requeued, "seconds": round(self.seconds, 3),
+            "skipped": self.skipped, "requeued": self.requeued, "expired": self.expired,
+            "seconds": round(self.seconds, 3),
             **({"errors": self.errors} if self.errors else {}),
         }  # fmt: skip
 
@@ -147,8 +149,9 @@ class Dispatcher:
         summary = SendSummary()
         started = time.perf_counter()
         budget = [limit if limit is not None else -1]
-        # Claims of a killed sender are settled once per run, before anything is claimed.
-        await self._db(self._settle_dead_leases)
+        # Claims of a killed sender are settled once per run, before anything is claimed, and what
+        # may no longer go (a greeting whose day ended) is expired, so it is not left `approved`.
+        summary.expired = await self._db(self._settle_dead_leases)
         keeper = asyncio.create_task(self._keep_leases())
         try:
             await asyncio.gather(*(self._worker(summary, budget) for _ in range(max(1, self.concurrency))))
@@ -198,9 +201,11 @@ class Dispatcher:
         with self.factory() as session, session.begin():
             MessageStore(session).renew_leases(self.worker, self.clock(), self.lease)
 
-    def _settle_dead_leases(self) -> None:
+    def _settle_dead_leases(self) -> int:
         with self.factory() as session, session.begin():
-            MessageStore(session).settle_dead_leases(self.clock())
+            store = MessageStore(session)
+            store.settle_dead_leases(self.clock())
+            return len(store.expire_missed(self.clock()))
 
     def _batch(self) -> int:
         """How many messages a worker claims at once: a few, fewer under a rate cap.

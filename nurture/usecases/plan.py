@@ -60,6 +60,8 @@ class PlanSummary:
     withdrawn: int = 0
     # Written content drops blocked because their item left the library or expired.
     held_back: int = 0
+    # Greetings whose day ended and content drops nobody approved in time, expired by this run.
+    expired: int = 0
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
     sweep: bool = True
@@ -73,6 +75,7 @@ class PlanSummary:
             "unblocked": self.unblocked,
             "withdrawn": self.withdrawn,
             "held_back": self.held_back,
+            "expired": self.expired,
             "seconds": round(self.seconds, 3),
             "sweep": self.sweep,
         }
@@ -260,6 +263,8 @@ class Planner:
         summary.sweep = sweep
         until = now + self.compose_ahead
         with self.factory() as session, session.begin():
+            # What may no longer go out first: a stale drop expired here is planned afresh below.
+            summary.expired = len(MessageStore(session).expire_missed(now))
             summary.unblocked = recompose_blocked(session, self.composer, self.library, now)
             summary.held_back = hold_back_gone_items(session, self.composer, self.library, now)
         planned = PlannedComposer(self.factory, self.composer, self.library, self.batch_size, self.compose_workers)

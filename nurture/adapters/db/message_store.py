@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, case, func, insert, null, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, func, insert, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
@@ -23,7 +23,7 @@ from nurture.adapters.db.engine import fold
 from nurture.adapters.db.tables import MAX_ID, Contact, DeliveryAttempt, Message, MessageLog
 from nurture.domain.vocabulary import MAILABLE_CONSENTS, UNCERTAIN
 from nurture.errors import InvalidTransition, NotFound
-from nurture.planning.inputs import ExistingMessage
+from nurture.planning.inputs import CADENCE_OCCASIONS, STALE_AFTER, ExistingMessage
 
 _log = logging.getLogger("nurture.db")
 
@@ -591,18 +591,44 @@ class MessageStore:
         return requeued, uncertain
 
     def expire_missed(self, now: datetime) -> list[int]:
-        """Greetings whose day has ended unsent are `expired`, never sent late."""
-        ids = list(
-            self.session.scalars(
-                select(Message.id).where(
-                    Message.status.in_(("planned", "pending", "review", "blocked", "approved")),
-                    Message.expires_at.is_not(None),
-                    Message.expires_at <= now,
-                )
-            )
+        """Messages that may no longer go out are `expired`, never sent late.
+
+        A greeting whose day has ended unsent, and a content drop or reconnect that nobody
+        approved within `STALE_AFTER` of its send time (the next planning run plans a fresh one;
+        one a person approved still goes).
+        """
+        missed = and_(
+            Message.status.in_(("planned", "pending", "review", "blocked", "approved")),
+            Message.expires_at.is_not(None),
+            Message.expires_at <= now,
         )
-        for mid in ids:
-            row = self.session.get(Message, mid)
-            if row is not None:
-                self.move(row, "expired", "maintenance", now, note="not sent before the occasion's day ended")
+        stale = and_(
+            Message.status.in_(("planned", "pending", "review", "blocked")),
+            Message.occasion.in_(sorted(CADENCE_OCCASIONS)),
+            Message.send_at <= now - STALE_AFTER,
+        )
+        # Locked as read, others' locks skipped: every plan and send run (of every daemon sharing
+        # the database) calls this, and a row a person approves meanwhile is theirs to decide.
+        rows = list(self.session.scalars(
+            select(Message).where(or_(missed, stale)).order_by(Message.id)
+            .with_for_update(skip_locked=True).execution_options(populate_existing=True)
+        ))  # fmt: skip
+        ids: list[int] = []
+        replan: set[int] = set()
+        for row in rows:
+            if row.expires_at is not None and row.expires_at <= now:
+                note = "not sent before the occasion's day ended"
+            else:
+                note = f"not approved within {STALE_AFTER.days} days of its send time; the next plan plans a fresh one"
+                replan.add(row.contact_id)
+            try:
+                self.move(row, "expired", "maintenance", now, note=note)
+            except InvalidTransition:
+                continue  # changed by someone else since it was read (SQLite takes no row locks)
+            ids.append(row.id)
+        if replan:  # their cadence counted on the expired drop: the next planning run looks at them again
+            self.session.execute(
+                update(Contact).where(Contact.id.in_(sorted(replan))).values(next_due_at=None)
+                .execution_options(synchronize_session=False)
+            )  # fmt: skip
         return ids

@@ -79,6 +79,9 @@ def plan(horizon: str | None) -> None:
         moved = ", ".join(f"{n} {s}" for s, n in sorted(summary.unblocked.items()))
         click.echo(f"{sum(summary.unblocked.values())} blocked message(s) written again now that their cause is "
                    f"fixed ({moved})")  # fmt: skip
+    if summary.expired:
+        click.echo(f"{summary.expired} message(s) expired: greetings whose day had ended, or content drops nobody "
+                   "approved within a week of their time (a fresh one is planned)")  # fmt: skip
     if summary.withdrawn:
         click.echo(f"{summary.withdrawn} planned content drop(s) taken back: their item left the content library "
                    "or expired; the next plan run picks another item for them")  # fmt: skip
@@ -262,3 +265,6 @@ def send(dry_run: bool) -> None:
         return
     click.echo(f"{summary.sent} sent, {summary.retry} to retry, {summary.failed} failed, "
                f"{summary.uncertain} uncertain (in review), {summary.skipped} skipped")  # fmt: skip
+    if summary.expired:
+        click.echo(f"{summary.expired} message(s) expired first: greetings whose day had ended, or content drops "
+                   "nobody approved within a week of their time (`nurture queue --status expired`)")  # fmt: skip
