@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from nurture.adapters.db.contact_store import to_view
@@ -63,6 +64,23 @@ def shown_fingerprint(row: Message, contact: Contact | None) -> str:
     return hashlib.sha256(json.dumps(shown, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()[:32]
 
 
+def note_problem(note: str) -> str | None:
+    """Why a personal line cannot go into a message as written, or None.
+
+    A control character (a terminal escape, a bell) or an invisible direction override would
+    reach the contact's mail program as is; a line of just "-- " makes mail programs treat the
+    rest of the message, greeting and signature, as a signature and fold it away.
+    """
+    for ch in note:
+        if ch in "\n\t":
+            continue
+        if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Zl", "Zp"):
+            return f"contains the invisible or control character U+{ord(ch):04X}"
+    if any(line.rstrip() == "--" for line in note.splitlines()):
+        return 'has a line "--", which mail programs read as the start of a signature'
+    return None
+
+
 def checked_actor(actor: str) -> str:
     """The approver's name as recorded: one line that fits its column, or a plain error."""
     name = " ".join(actor.split())
@@ -107,9 +125,24 @@ class ApprovalDesk:
         return results
 
     def pending_ids(self) -> list[int]:
+        """The pending messages that can still go (`--all-pending`); one whose day has passed is left to expire."""
+        now = self.clock()
         with self.factory() as session:
-            query = select(Message.id).where(Message.status == "pending").order_by(Message.send_at, Message.id)
+            query = (
+                select(Message.id)
+                .where(Message.status == "pending", or_(Message.expires_at.is_(None), Message.expires_at > now))
+                .order_by(Message.send_at, Message.id)
+            )
             return list(session.scalars(query))
+
+    def missed_pending(self) -> int:
+        """Pending messages whose day has passed (the next plan or send run expires them)."""
+        now = self.clock()
+        with self.factory() as session:
+            query = select(func.count(Message.id)).where(
+                Message.status == "pending", Message.expires_at.is_not(None), Message.expires_at <= now
+            )
+            return int(session.scalar(query) or 0)
 
     def _approve(self, session: Session, mid: int, actor: str, note: str | None, seen: str | None = None) -> str:
         now = self.clock()
@@ -134,6 +167,9 @@ class ApprovalDesk:
             raise InvalidTransition(f"message {mid} cannot be approved: {blocked}")
         values: dict[str, object] = {}
         if note is not None and note.strip():
+            odd = note_problem(note.strip())
+            if odd is not None:
+                raise InvalidTransition(f"message {mid} is not approved: the note {odd}; remove it and approve again")
             if len(note.strip()) > MAX_NOTE:
                 raise InvalidTransition(f"message {mid} is not approved: the note is {len(note.strip()):,} characters "
                                         f"long; a personal line fits in {MAX_NOTE:,}, shorten it")  # fmt: skip

@@ -6,6 +6,7 @@ import asyncio
 import logging
 from email import policy
 from email.parser import BytesParser
+from typing import Any
 
 import click
 
@@ -110,7 +111,7 @@ def queue(status: str) -> None:
         return
     for m, name in zip(data, names, strict=True):
         reason = f"  ({m['reason']})" if m["reason"] else ""
-        click.echo(f"{m['id']:>6}  {m['send_at'][:16]}  {m['status']:<8} {m['occasion']:<16} {name}: {m['subject'] or NOT_WRITTEN.get(m['status'], '')}{reason}")
+        click.echo(f"{m['id']:>6}  {m['send_at'][:16]}{m['send_at'][19:]}  {m['status']:<8} {m['occasion']:<16} {name}: {m['subject'] or NOT_WRITTEN.get(m['status'], '')}{reason}")
     click.echo(f"{len(data)} message(s) {status}", err=True)
 
 
@@ -196,8 +197,12 @@ def approve(message_ids: tuple[int, ...], all_pending: bool, note: str | None, a
     app = load_app(need_library=True)
     desk = app.desk()
     ids = desk.pending_ids() if all_pending else list(message_ids)
+    missed = desk.missed_pending() if all_pending else 0
+    if missed:
+        click.echo(f"{missed} pending message(s) left out: their day has passed, so they can no longer be sent "
+                   "(the next plan or send run marks them expired)", err=True)  # fmt: skip
     if not ids:
-        fail("no pending messages")
+        fail("no pending messages" + (" that can still be sent" if missed else ""))
     results = desk.approve(ids, actor(as_name), note)
     _report(results)
 
@@ -214,6 +219,33 @@ def reject(message_ids: tuple[int, ...], reason: str, as_name: str | None) -> No
         fail("--reason must say why", 2)
     app = load_app(need_library=True)
     _report(app.desk().reject(message_ids, actor(as_name), reason.strip()))
+
+
+def _dry_run(app: Any) -> None:
+    """What `send` would do now: the due messages, each with the re-check the real run makes before it goes."""
+    from sqlalchemy import select
+
+    from nurture.adapters.db.contact_store import to_view
+    from nurture.adapters.db.tables import Contact
+
+    rows = app.dispatcher().due()
+    with app.factory() as session:
+        contacts = {c.id: c for c in session.scalars(select(Contact).where(
+            Contact.id.in_({m.contact_id for m in rows})))} if rows else {}  # fmt: skip
+        refused = {m.id: (to_view(contacts[m.contact_id]).blocked_reason() if m.contact_id in contacts
+                          else "the contact was deleted") for m in rows}  # fmt: skip
+    if opts().json:
+        emit_json([{"id": m.id, "contact_id": m.contact_id, "occasion": m.occasion, "subject": m.subject,
+                    "send_at": m.send_at.isoformat(), "refused": refused[m.id]} for m in rows])  # fmt: skip
+        return
+    for m in rows:
+        if refused[m.id]:
+            click.echo(f"would NOT send {m.id}: {m.occasion} to contact {m.contact_id}: {refused[m.id]} "
+                       "(it would be marked failed)")  # fmt: skip
+        else:
+            click.echo(f"would send {m.id}: {m.occasion} to contact {m.contact_id}: {m.subject}")
+    going = sum(1 for m in rows if not refused[m.id])
+    click.echo(f"{len(rows)} message(s) due, {going} would go", err=True)
 
 
 def _report(results: list) -> None:
@@ -243,14 +275,7 @@ def send(dry_run: bool) -> None:
             click.echo(str(p), err=True)
         fail("cannot send until the problems above are fixed")
     if dry_run:
-        rows = app.dispatcher().due()
-        if opts().json:
-            emit_json([{"id": m.id, "contact_id": m.contact_id, "occasion": m.occasion, "subject": m.subject,
-                        "send_at": m.send_at.isoformat()} for m in rows])  # fmt: skip
-        else:
-            for m in rows:
-                click.echo(f"would send {m.id}: {m.occasion} to contact {m.contact_id}: {m.subject}")
-            click.echo(f"{len(rows)} message(s) due", err=True)
+        _dry_run(app)
         return
     # Warnings (claims of a killed run queued again or sent to review) reach the operator as lines.
     setup_logging("text", logging.WARNING)
