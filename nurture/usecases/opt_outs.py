@@ -38,11 +38,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nurture.adapters.db.contact_store import ContactStore
+from nurture.adapters.db.importing import ImportDefaults
 from nurture.adapters.db.tables import Contact
 from nurture.adapters.mail_export import export_mails
 from nurture.domain.email_address import InvalidEmail, normalise_email
 from nurture.outbox.policy import enhanced_code, mailbox_gone
-from nurture.usecases.unsubscribe import unsubscribe_contact
+from nurture.usecases.unsubscribe import keep_address, unsubscribe_contact
 
 # Subject words (after Re:/AW:/Fwd: …): the mailto link's "unsubscribe" and what people write.
 _SUBJECT_ASK = re.compile(
@@ -216,9 +217,14 @@ def import_opt_outs(
     path: Path,
     now: datetime,
     actor: str,
+    defaults: ImportDefaults | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> dict[str, object]:
-    """Act on the opt-outs and bounces in an inbox export; the summary names every change and where it came from."""
+    """Act on the opt-outs and bounces in an inbox export; the summary names every change and where it came from.
+
+    With `defaults`, an address that asks to opt out but is no contact yet is kept, unsubscribed
+    (`keep_address`), so a later import cannot mail it.
+    """
     parser = BytesParser(policy=policy.default)
     with factory() as session:
         contacts = {e: (i, u, b) for i, e, u, b in session.execute(
@@ -234,6 +240,14 @@ def import_opt_outs(
             progress(counts["mails"])
         for f in found:
             known = contacts.get(f.address)
+            if known is None and defaults is not None and f.kind in ("unsubscribe", "complaint"):
+                keep_address(factory, f.address, now, actor, defaults)
+                view, _ = unsubscribe_contact(factory, f.address, now, actor, f"{f.kind} by mail: {mail}"[:500])
+                contacts[f.address] = (view.id, True, False)
+                counts["unsubscribed"] += 1
+                done.append(f"{mail}: {f.address} unsubscribed; not imported yet, so kept as contact {view.id} "
+                            f"that no import can mail ({f.detail})")  # fmt: skip
+                continue
             if known is None:
                 strangers.add(f.address)
                 continue

@@ -8,15 +8,22 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nurture.adapters.db.contact_store import ContactStore
+from nurture.adapters.db.importing import ImportDefaults
 from nurture.adapters.db.message_store import MessageStore
 from nurture.adapters.db.tables import Message
 from nurture.domain.contacts import ContactView
+from nurture.domain.email_address import InvalidEmail, normalise_email
+from nurture.errors import NotFound
 
 OPEN = ("planned", "pending", "review", "blocked", "approved", "failed")
 
 
 def unsubscribe_contact(
-    factory: sessionmaker[Session], ref: str | int, now: datetime, actor: str, source: str
+    factory: sessionmaker[Session],
+    ref: str | int,
+    now: datetime,
+    actor: str,
+    source: str,
 ) -> tuple[ContactView, int]:
     """Mark the contact unsubscribed and reject its open messages; returns (contact, messages cancelled).
 
@@ -44,3 +51,30 @@ def unsubscribe_contact(
             messages.move(row, "rejected", actor, now, note="unsubscribed", reason="the contact unsubscribed")
             cancelled += 1
     return view, cancelled
+
+
+def keep_address(factory: sessionmaker[Session], ref: str, now: datetime, actor: str, defaults: ImportDefaults) -> bool:
+    """Make sure an address that asks to opt out is on record; True when it had to be added.
+
+    The person asked before being imported (or from an address nurture does not know yet): the
+    address is kept as a contact of its own, without a legal basis, so the opt-out that follows
+    holds for it; an import later fills in the name but can never undo the opt-out.
+    """
+    text = ref.strip()
+    if text.isdigit():
+        return False  # a contact number: it is one or it is not, nothing to keep
+    with factory() as session, session.begin():
+        store = ContactStore(session)
+        try:
+            store.row(text)
+            return False
+        except NotFound:
+            pass
+        try:
+            email = normalise_email(text)
+        except InvalidEmail as exc:
+            raise NotFound(f"{text!r} is no contact and no e-mail address ({exc}); check the spelling") from exc
+        store.add({"email": email, "language": defaults.language, "country": defaults.country,
+                   "formality": defaults.formality, "timezone": defaults.timezone, "tier": defaults.tier,
+                   "consent": "none", "source": "unsubscribe"}, now, actor)  # fmt: skip
+        return True

@@ -221,10 +221,14 @@ EDITABLE = {
 def contacts_edit(ref: str, **fields: Any) -> None:
     """Correct a record; its open messages are re-rendered (review → pending once addressable)."""
     from nurture.adapters.db.contact_store import ContactStore
+    from nurture.entrypoints.web.contact_values import read_as_import
     from nurture.usecases.contact_edit import validated_changes
 
     app = load_app(need_library=True)
-    changes = validated_changes({k: v for k, v in fields.items() if v is not None}, app.now())
+    given = {k: v for k, v in fields.items() if v is not None}
+    # Country, time zone and birthday are checked by the import's own rules, with its words.
+    given = read_as_import(given, lambda name: "--" + name.replace("_", "-"))
+    changes = validated_changes(given, app.now())
     if not changes:
         fail("nothing to change; give at least one option, e.g. --gender female", 2)
     with app.factory() as session, session.begin():
@@ -408,7 +412,7 @@ def touch(ref: str | None, day: datetime | None, note: str | None, import_path: 
 @handle_errors
 def unsubscribe(email: str | None, import_path: Path | None) -> None:
     """Opt a contact out for good (or read the opt-outs and bounces of an inbox export)."""
-    from nurture.usecases.unsubscribe import unsubscribe_contact
+    from nurture.usecases.unsubscribe import keep_address, unsubscribe_contact
 
     app = load_app()
     if import_path is not None:
@@ -418,15 +422,21 @@ def unsubscribe(email: str | None, import_path: Path | None) -> None:
         return
     if not email:
         fail("give the address to opt out, or --import PATH with an export of the inbox replies go to", 2)
+    added = keep_address(app.factory, email, app.now(), actor(), app.import_defaults())
     view, cancelled = unsubscribe_contact(app.factory, email, app.now(), actor(), "cli")
-    click.echo(f"{view.email} unsubscribed; {cancelled} open message(s) cancelled")
+    if not added:
+        click.echo(f"{view.email} unsubscribed; {cancelled} open message(s) cancelled")
+    else:
+        click.echo(f"{view.email} unsubscribed; it is not imported yet, so it is kept as contact {view.id}: an "
+                   "import of that address later fills in the rest but can never undo the opt-out")  # fmt: skip
 
 
 def _import_opt_outs(app: Any, path: Path) -> None:
     from nurture.usecases.opt_outs import import_opt_outs
 
     progress = Progress(f"reading {path.name}")
-    result = import_opt_outs(app.factory, path, app.now(), actor(), lambda n: progress.update(n, "mails"))
+    result = import_opt_outs(app.factory, path, app.now(), actor(), app.import_defaults(),
+                             lambda n: progress.update(n, "mails"))  # fmt: skip
     progress.done()
     if opts().json:
         emit_json(result)
@@ -443,7 +453,7 @@ def _import_opt_outs(app: Any, path: Path) -> None:
         if strangers:
             sample = ", ".join(result.get("not_contacts_sample", []))
             more = f" and {strangers - 10} more" if strangers > 10 else ""
-            click.echo(f"{strangers} address(es) asked to opt out or bounced but are no contact: {sample}{more}")
+            click.echo(f"{strangers} address(es) bounced or failed but are no contact: {sample}{more}")
     unread = result.get("unread", 0)
     if unread:
         fail(f"{unread} mail(s) could not be read; look at them in {path} yourself (an opt-out among them must "

@@ -198,13 +198,14 @@ def test_requests_complaints_and_bounces_in_an_inbox_export_are_acted_on(nurture
                   POLICY_BOUNCE, DELAYED, ABUSE_REPORT, STRANGER)  # fmt: skip
     done = nurture("unsubscribe", "--import", str(path))
     out = done.stdout
-    assert "9 mail(s) read: 3 contact(s) unsubscribed, 1 marked bounced, 0 already so" in out, out
+    assert "9 mail(s) read: 4 contact(s) unsubscribed, 1 marked bounced, 0 already so" in out, out
     assert f"{ANNA} unsubscribed" in out and "the subject says 'unsubscribe'" in out
     assert f"{THOMAS} unsubscribed" in out and "keine E-Mails mehr" in out
     assert "reto.meier@example.ch unsubscribed" in out and "complaint report" in out
     assert f"{JULIA} marked bounced (5.1.1" in out
     assert f"{MICHAEL}: 5.7.1" in out and "the contact stays" in out
-    assert "somebody@else.example" in out  # asked, but no contact: said, not hidden
+    # Asked, but not imported yet: kept as an unsubscribed record, so a later import cannot mail it.
+    assert "somebody@else.example unsubscribed; not imported yet, so kept as contact" in out, out
     found = states(nurture)
     assert found[ANNA] == (True, False) and found[THOMAS] == (True, False)
     assert found["reto.meier@example.ch"] == (True, False)
@@ -227,7 +228,7 @@ def test_requests_complaints_and_bounces_in_an_inbox_export_are_acted_on(nurture
 
     # Read again: nothing changes, nothing is counted twice.
     again = nurture.json("unsubscribe", "--import", str(path))
-    assert again["unsubscribed"] == 0 and again["bounced"] == 0 and again["already"] == 4, again
+    assert again["unsubscribed"] == 0 and again["bounced"] == 0 and again["already"] == 5, again
     assert "changes" not in again
 
 
@@ -249,4 +250,19 @@ def test_usage_errors_exit_2(nurture, tmp_path: Path) -> None:
     assert nurture("unsubscribe", ok=False).exit_code == 2
     path = export(tmp_path, MAILTO_REQUEST)
     assert nurture("unsubscribe", ANNA, "--import", str(path), ok=False).exit_code == 2
-    assert json.loads(nurture("unsubscribe", "--import", str(path), "--json").stdout)["unsubscribed"] == 0
+    # Anna is not imported here: her request keeps her address, unsubscribed.
+    assert json.loads(nurture("unsubscribe", "--import", str(path), "--json").stdout)["unsubscribed"] == 1
+
+
+def test_unsubscribing_an_address_not_imported_yet_holds_after_its_import(nurture, tmp_path: Path) -> None:
+    """`nurture unsubscribe nobody@…` said "no contact" and recorded nothing: a later import mailed them."""
+    said = nurture("unsubscribe", ANNA)
+    assert "not imported yet, so it is kept as contact" in said.stdout
+    nurture("import", str(SAMPLE))
+    anna = nurture.json("contacts", "show", ANNA)
+    assert anna["unsubscribed"] is True and anna["first_name"] == "Anna"
+    nurture("plan")
+    assert not [m for m in nurture.json("queue", "--status", "all") if m["email"] == ANNA]
+    # Something that is no address is still refused plainly.
+    wrong = nurture("unsubscribe", "not-an-address", ok=False)
+    assert wrong.exit_code == 1 and "no e-mail address" in wrong.stderr
