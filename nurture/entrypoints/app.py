@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from functools import cached_property
+from html import escape
 from typing import Any
 
 from sqlalchemy import Engine
@@ -169,6 +170,13 @@ class App:
     def outgoing(self, row: Message, view: ContactView, *, test_to: str | None = None) -> OutgoingMail:
         s = self.settings.sender
         unsubscribe = self.composer.unsubscribe_url(view.id)
+        text, html = row.text, row.html
+        if test_to is not None and unsubscribe:
+            # The words carry the contact's own unsubscribe link: an approver trying it from the
+            # test copy would opt the contact out for good. The copy gets a link that does nothing.
+            dummy = unsubscribe.rsplit("/", 1)[0] + "/test-copy-does-nothing"
+            text = text.replace(unsubscribe, dummy)
+            html = html.replace(unsubscribe, dummy).replace(escape(unsubscribe), dummy) if html else html
         return OutgoingMail(
             from_name=s.name,
             from_email=s.email,
@@ -176,8 +184,8 @@ class App:
             to_email=test_to or (view.email or ""),
             reply_to=s.reply_to or None,
             subject=row.subject,
-            text=row.text,
-            html=row.html,
+            text=text,
+            html=html,
             message_id=row.message_id or self.new_message_id(),
             date=self.now(),
             list_unsubscribe_url=unsubscribe if test_to is None else None,

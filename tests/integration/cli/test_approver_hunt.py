@@ -63,3 +63,24 @@ def test_queue_times_carry_their_offset(nurture) -> None:
     priya = next(line for line in lines if "Priya Sharma" in line)
     anna = next(line for line in lines if "Anna Müller" in line)
     assert "T11:31+05:30" in priya and "T08:30+01:00" in anna, (priya, anna)
+
+
+def test_a_test_copy_carries_no_working_unsubscribe_link_of_the_contact(nurture, outbox) -> None:
+    """The test copy held the contact's live link: an approver trying it opted the contact out for good."""
+    from email import policy
+    from email.parser import BytesParser
+
+    nurture("import", str(SAMPLE))
+    nurture("plan")
+    anna = pending(nurture, "anna.mueller@example.de")
+    real = nurture.json("show", str(anna["id"]))
+    assert "http://127.0.0.1:8080/u/" in real["text"]  # the message itself keeps the contact's link
+    token = real["text"].split("http://127.0.0.1:8080/u/", 1)[1].split()[0]
+    nurture("show", str(anna["id"]), "--send-test", "approver@example.com")
+    [copy] = list(outbox[0].glob("*.eml"))
+    raw = copy.read_bytes()
+    mail = BytesParser(policy=policy.default).parsebytes(raw)
+    text = mail.get_body(("plain",)).get_content()
+    html = mail.get_body(("html",)).get_content()
+    assert token not in text and token not in html and token.encode() not in raw
+    assert "http://127.0.0.1:8080/u/test-copy-does-nothing" in text and "test-copy-does-nothing" in html
