@@ -28,7 +28,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from nurture.adapters.db.batches import dialect_of, one_of, refresh_statistics, update_by_id
 from nurture.adapters.db.message_store import MessageStore, insert_planned
-from nurture.adapters.db.plan_marks import last_mark, newest_event_id, plan_fingerprint, save_mark
+from nurture.adapters.db.plan_marks import (
+    last_mark,
+    newest_event_id,
+    newest_mark,
+    plan_fingerprint,
+    save_mark,
+)
 from nurture.adapters.db.tables import Contact, Event, Message, PlanMark, Relation
 from nurture.domain.birthdays import birthday_date
 from nurture.domain.content import ContentItem
@@ -62,6 +68,10 @@ class PlanSummary:
     held_back: int = 0
     # Greetings whose day ended and content drops nobody approved in time, expired by this run.
     expired: int = 0
+    # Messages of occasions switched off in the config, taken back before anyone approved them.
+    switched_off: int = 0
+    # Decisions not written yet, taken back because the rules or the library changed (decided anew).
+    redecided: int = 0
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
     sweep: bool = True
@@ -76,6 +86,8 @@ class PlanSummary:
             "withdrawn": self.withdrawn,
             "held_back": self.held_back,
             "expired": self.expired,
+            "switched_off": self.switched_off,
+            "redecided": self.redecided,
             "seconds": round(self.seconds, 3),
             "sweep": self.sweep,
         }
@@ -258,13 +270,23 @@ class Planner:
         fingerprint = plan_fingerprint(self.rules, self.library)
         with self.factory() as session:
             mark = last_mark(session, fingerprint)
+            newest = newest_mark(session)
             max_event_id = newest_event_id(session)
+        # The rules or the library changed since the last complete run (a marketer edited the
+        # config): the decisions not written yet are taken back and the sweep below decides
+        # them again under the new rules (a new send window, cadence or item takes effect now).
+        changed = newest is not None and newest.fingerprint != fingerprint
+        if changed:
+            mark = None
         sweep = mark is None or now < mark.planned_at or now - mark.swept_at >= SWEEP_EVERY
         summary.sweep = sweep
         until = now + self.compose_ahead
         with self.factory() as session, session.begin():
             # What may no longer go out first: a stale drop expired here is planned afresh below.
             summary.expired = len(MessageStore(session).expire_missed(now))
+            if changed:  # switching an occasion off changes the rules, so it is found here
+                summary.switched_off = withdraw_switched_off(session, self.rules.enabled)
+                summary.redecided = take_back_undecided(session)
             summary.unblocked = recompose_blocked(session, self.composer, self.library, now)
             summary.held_back = hold_back_gone_items(session, self.composer, self.library, now)
         planned = PlannedComposer(self.factory, self.composer, self.library, self.batch_size, self.compose_workers)
@@ -447,6 +469,43 @@ def _as_existing(p: PlannedMessage) -> Any:
     from nurture.planning.inputs import ExistingMessage
 
     return ExistingMessage(p.contact_id, p.occasion, p.send_at, PLANNED, p.content_id, p.key)
+
+
+def withdraw_switched_off(session: Session, enabled: frozenset[str]) -> int:
+    """Take back the messages of occasions switched off in `[occasions]` that nobody approved yet.
+
+    Switching birthdays off must stop the birthday greetings already planned or waiting in the
+    queue, not only future ones; an approved one stays (a person decided it should go). Switched
+    on again, the next run plans them anew. Returns how many were taken back.
+    """
+    off = and_(
+        Message.occasion.not_in(sorted(enabled)),
+        or_(Message.status.in_((PLANNED, "pending", "blocked")),
+            and_(Message.status == "review", Message.handed_at.is_(None))),
+    )  # fmt: skip
+    session.execute(
+        update(Contact).where(Contact.id.in_(select(Message.contact_id).where(off))).values(next_due_at=None)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    done = session.execute(delete(Message).where(off).execution_options(synchronize_session=False))
+    return int(done.rowcount or 0)
+
+
+def take_back_undecided(session: Session) -> int:
+    """Delete the planned messages whose words are not written yet: nobody has seen them.
+
+    Called when the rules or the content library changed; the sweep of the same run plans them
+    again under the new rules, with the same keys where nothing changed for them.
+    """
+    undecided = select(Message.contact_id).where(Message.status == PLANNED)
+    session.execute(
+        update(Contact).where(Contact.id.in_(undecided)).values(next_due_at=None)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip  # their next due day counted on what is taken back: looked at again
+    done = session.execute(
+        delete(Message).where(Message.status == PLANNED).execution_options(synchronize_session=False)
+    )
+    return int(done.rowcount or 0)
 
 
 class PlanStopped(Exception):

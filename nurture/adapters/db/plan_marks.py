@@ -54,6 +54,14 @@ def last_mark(session: Session, fingerprint: str) -> PlanMark | None:
     return mark
 
 
+def newest_mark(session: Session) -> PlanMark | None:
+    """The newest mark of any rules: tells whether the rules or the library changed since."""
+    mark = session.scalars(select(PlanMark).order_by(PlanMark.id.desc()).limit(1)).first()
+    if mark is not None:
+        session.expunge(mark)
+    return mark
+
+
 def newest_event_id(session: Session) -> int:
     return int(session.scalar(select(func.max(Event.id))) or 0)
 

@@ -83,6 +83,12 @@ def plan(horizon: str | None) -> None:
     if summary.expired:
         click.echo(f"{summary.expired} message(s) expired: greetings whose day had ended, or content drops nobody "
                    "approved within a week of their time (a fresh one is planned)")  # fmt: skip
+    if summary.switched_off:
+        click.echo(f"{summary.switched_off} message(s) of occasions switched off in [occasions] were taken back "
+                   "(approved ones stay)")  # fmt: skip
+    if summary.redecided:
+        click.echo(f"the rules or the content library changed: {summary.redecided} planned message(s) not written "
+                   "yet were decided again under the new ones")  # fmt: skip
     if summary.withdrawn:
         click.echo(f"{summary.withdrawn} planned content drop(s) taken back: their item left the content library "
                    "or expired; the next plan run picks another item for them")  # fmt: skip
