@@ -130,12 +130,13 @@ class Composer:
             # The item was taken out of the library after planning (outdated, withdrawn): the
             # template would write a content drop with nothing in it.
             return Composed("blocked", f"content: the item {content_id!r} is no longer in the content library (or cannot "
-                            "be read there: `nurture check` tells); reject this message (the next plan picks another "
-                            "item) or put the item back", "", "", None,
+                            "be read there: `nurture check` tells); put the item back (the next plan run frees this "
+                            "message) or reject it (the contact's next content drop then follows a cadence later)", "", "", None,
                             None)  # fmt: skip
         if content is not None and not content.available_on(occasion_date):
             return Composed("blocked", f"content: the item {content.id!r} was to be shared only until "
-                            f"{content.valid_until} (its valid_until); reject this message or extend valid_until",
+                            f"{content.valid_until} (its valid_until); extend valid_until (the next plan run frees this "
+                            "message) or reject it (the contact's next content drop then follows a cadence later)",
                             "", "", None, None)  # fmt: skip
         salutation = contact.salutation()
         if isinstance(salutation, NeedsReview):
