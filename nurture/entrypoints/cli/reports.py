@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -42,6 +44,13 @@ def report_plan(months: int, ics_path: Path | None) -> None:
                        f"{t['subject'] or '(written when it comes near)'}")
     if not plan:
         click.echo("nothing planned; run `nurture plan` first", err=True)
+    horizon = app.settings.schedule.horizon
+    if now + horizon < now + timedelta(days=31 * months):
+        # Said, not hidden: the plan is decided `horizon` ahead, so a longer report ends there.
+        reach = (now + horizon).astimezone(ZoneInfo(app.settings.general.timezone))
+        click.echo(f"the plan is decided {horizon.days} days ahead ([schedule] horizon), so it reaches until "
+                   f"{reach:%Y-%m-%d}; later touches are planned as their time comes near "
+                   "(`nurture report coverage` shows who is short of them)", err=True)  # fmt: skip
 
 
 @report.command("coverage")

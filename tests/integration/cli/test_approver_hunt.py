@@ -84,3 +84,11 @@ def test_a_test_copy_carries_no_working_unsubscribe_link_of_the_contact(nurture,
     html = mail.get_body(("html",)).get_content()
     assert token not in text and token not in html and token.encode() not in raw
     assert "http://127.0.0.1:8080/u/test-copy-does-nothing" in text and "test-copy-does-nothing" in html
+
+
+def test_report_plan_says_where_the_plan_ends_when_asked_for_more(nurture) -> None:
+    """`report plan --months 3` listed two weeks without a word: Karin's birthday in February was simply missing."""
+    nurture("import", str(SAMPLE))
+    nurture("plan")
+    told = nurture("report", "plan", "--months", "3")
+    assert "the plan is decided 14 days ahead ([schedule] horizon), so it reaches until 2026-12-07" in told.stderr
