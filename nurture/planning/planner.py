@@ -139,6 +139,28 @@ class _ContactRun:
                 return at
         return None
 
+    def no_slot_reason(self, earliest: datetime, latest: datetime, occasion: str, business: bool) -> str | None:
+        """Why `find_slot` found nothing: the cap, days taken, no business day; None when simply no
+        window slot falls inside [earliest, latest] (the time comes after the horizon's end)."""
+        taken = capped = closed = False
+        for day in days_between(local_date(earliest, self.tz), local_date(latest, self.tz)):
+            at = self.slot_on(day, earliest)
+            if at is None or at > latest:
+                continue
+            if business and not is_business_day(day, self.contact.country):
+                closed = True
+            elif not self.schedule.day_free(day):
+                taken = True
+            elif not self.schedule.cap_allows(at, occasion):
+                capped = True
+        if capped:
+            return self.cap_text()
+        if taken:
+            return "every day left in the horizon already has a message (one a day)"
+        if closed:
+            return "no business day left in the horizon (weekends and the contact's public holidays are skipped)"
+        return None
+
     # --- occasions -----------------------------------------------------------------------------
 
     def plan_greetings(self, events: Sequence[PlanEvent]) -> None:
@@ -223,7 +245,10 @@ class _ContactRun:
                     continue
                 at = self.find_slot(max(earliest, self.now), self.horizon_end, "content_drop", rules.weekdays_only)
                 if at is None:
-                    self.skip(f"content_drop: no free day within the horizon ({self.cap_text()}, one a day)")
+                    why = self.no_slot_reason(max(earliest, self.now), self.horizon_end, "content_drop",
+                                              rules.weekdays_only)  # fmt: skip
+                    if why is not None:  # else its slot simply comes after the horizon: planned then
+                        self.skip(f"content_drop: no free day within the horizon ({why})")
                     self.wait_for_slot(max(earliest, self.now), "content_drop")
                 else:
                     day = local_date(at, self.tz)

@@ -148,3 +148,20 @@ def test_keys_are_unique_and_follow_the_contract() -> None:
         "7:publication:e2",
         "7:work_anniversary:2026-05-27",
     ]
+
+
+def test_a_drop_due_just_after_the_horizon_is_no_cap_problem() -> None:
+    """Due on the horizon's last day but after its end hour: the skip note blamed the cap (reached by nobody)."""
+    rules = make_rules(enabled=frozenset({"content_drop"}), reconnect_after=None)
+    now = local("Europe/Berlin", 2026, 11, 27, 7, 0)  # a Friday, before the 08:30 window
+    due = make_contact(tier="A", last_touch_at=now + rules.horizon - timedelta(days=21))
+    result = plan(due, now, rules, library=LIB)
+    assert result.messages == [] and result.skipped == [], result.skipped
+    assert result.look_again_at == local("Europe/Berlin", 2026, 12, 11, 8, 30)
+    # A real cap still says so.
+    busy = [ExistingMessage(7, "birthday", now + timedelta(days=d), "pending", None, f"7:birthday:{d}")
+            for d in (1, 3)]  # fmt: skip
+    capped = plan(make_contact(tier="A", last_touch_at=now - timedelta(days=30)), now, rules, existing=busy,
+                  library=LIB)  # fmt: skip
+    assert not only(capped, "content_drop")  # every day of the horizon is within 30 days of both
+    assert any("cap of 2 messages per 30 days reached" in s for s in capped.skipped), capped.skipped
