@@ -129,7 +129,9 @@ def _walk(source: str, offsets: list[int] | None) -> tuple[str, list]:
             if name in _HIDDEN and not tag.group(3).rstrip().endswith("/"):
                 end = re.compile(rf"</{re.escape(name)}\s*>", re.IGNORECASE).search(source, pos)
                 pos = n if end is None else end.end()
-        if name not in _INLINE:
+        if name not in _INLINE and not (chars and chars[-1] == "\n"):
+            # One line break for a run of block tags ("</p><p>"): a blank line would part the words
+            # for the rules (see rules._GAP), and a layout split must not hide an offer.
             chars.append("\n")
             if offsets is not None:
                 offsets.append(lt)

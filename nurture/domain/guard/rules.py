@@ -27,9 +27,43 @@ class Rule:
     check: Check | None = None
 
 
+# A space in a rule: any run of white space holding at most one line break. A phrase wrapped onto
+# the next line is still one phrase; words on both sides of a blank line belong to two paragraphs
+# ("ABONNEMENT" as a heading, "Jetzt kaufen" below it is no "Abonnement jetzt kaufen").
+_GAP = r"(?:(?=\s)[^\S\n]*\n?[^\S\n]*)"
+
+
 def expand(pattern: str) -> str:
-    """Plain spaces become `\\s+`; umlauts and ß also match their ASCII spellings."""
-    out = pattern.replace(" ?", r"\s*").replace(" ", r"\s+")
+    """Plain spaces become white space (see `_GAP`); umlauts and ß also match their ASCII spellings."""
+    parts: list[str] = []
+    in_class = escaped = False
+    i = 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if escaped:
+            parts.append(ch)
+            escaped = False
+        elif ch == "\\":
+            parts.append(ch)
+            escaped = True
+        elif in_class:
+            parts.append(r"\s" if ch == " " else ch)
+            in_class = ch != "]"
+        elif ch == "[":
+            parts.append(ch)
+            in_class = True
+            if pattern[i + 1 : i + 2] == "]":  # a "]" first in a class is a member
+                parts.append("]")
+                i += 1
+        elif ch == " " and pattern[i + 1 : i + 2] == "?":
+            parts.append(_GAP + "?")
+            i += 1
+        elif ch == " ":
+            parts.append(_GAP)
+        else:
+            parts.append(ch)
+        i += 1
+    out = "".join(parts)
     for char, alt in _UMLAUTS.items():
         out = out.replace(char, alt)
     return out
@@ -220,6 +254,218 @@ COMMON_RULES: tuple[Rule, ...] = (
     Rule("discount", re.compile(r"(?<!\w)(?:[Cc]ode|CODE)(?: ?:)? [A-Z][A-Z-]*\d{1,3}(?![\w-])")),
 )  # fmt: skip
 
+# --- offering an offer: quotes, price lists, "our services" -----------------------------------------------
+
+# The offer in "Angebot", "offer", "quote" is often not a sale: the reader's offer to help, a job
+# offer someone accepted, a library's programme. These rules therefore name who makes the offer
+# (we/our, for you) or what it is for, and `_not_reported_offer` drops a match in a sentence that
+# reports an offer as news or thanks for one rather than making it.
+_REPORTED_OFFER = rx(
+    r"angenommen", r"annehmen", r"anzunehmen", r"abgelehnt", r"ablehnen", r"abzulehnen", r"zugesagt",
+    r"ausgeschlagen", r"ausschlagen", r"entschieden", r"ausgehandelt", r"erhalten (?:haben|hat|hast|habe)",
+    r"bekommen (?:haben|hat|hast|habe)", r"gemacht (?:hat|haben|wurde)",
+    r"(?:dank\w*|bedank\w*) (?:\w+ ){0,4}?(?:für|über) (?:ihr|ihre|ihren|dein|deine|deinen|euer|eure|das|die|den) "
+    r"(?:\w+ )?(?:angebot|vorschlag)\w*",
+    r"thank(?:s| you) (?:\w+ ){0,4}?for (?:your|the|that) (?:\w+ )?(?:offer|proposal|quote)s?",
+    r"accepted", r"accepting", r"declined", r"declining", r"turned down", r"turning down", r"took up",
+    r"considering", r"negotiated",
+)  # fmt: skip
+
+
+def _not_reported_offer(text: str, m: re.Match[str]) -> bool:
+    """"Wir haben ein Angebot für Sie" is an offer; "Sie haben das Angebot angenommen" is news."""
+    return not _REPORTED_OFFER.search(sentence(text, m.start(), m.end()))
+
+
+_DE_OFFER_NOUN = r"(?:angebot|angebote|kostenvoranschlag|kostenvoranschläge|preisliste|preislisten|konditionen)"
+_DE_OUR_WARES = (
+    r"(?:leistungen|dienstleistungen|produkte|produkten|lösungen|services|leistungsangebot|angebote|angeboten|"
+    r"portfolio|sortiment|beratungsleistungen|pakete|paketen|tarife|tarifen)"
+)
+_DE_FOR_YOU = (
+    r"(?:sie|dich|euch|(?:ihr|ihre|ihren|dein|deine|deinen|euer|eure) (?:\w+ )?(?:team|teams|unternehmen|firma|"
+    r"abteilung|praxis|kanzlei|betrieb|organisation|agentur|verein|projekt|vorhaben|geschäft|bedarf|anforderungen))"
+)
+_DE_NOT_THEIRS = r"(?! (?:an|aus|von|vom|der|des|bei|beim|zu|zum|zur|als|in|nach)\b)(?!,)"
+_DE_NOT_NEWS = r"(?! (?:erhalten|bekommen|angenommen|abgelehnt|gemacht|vorliegen)\b)"
+
+DE_OFFERING_RULES: tuple[Rule, ...] = (
+    Rule("offer", rx(
+        # "ein Angebot für Sie", "Konditionen speziell für Sie", "Tarife für Ihr Team" (not "ihr Angebot für Sie":
+        # the library's programme for its readers)
+        rf"(?<!ihr\s)(?<!ihre\s)(?:angebot|angebote|kostenvoranschlag|konditionen|preisliste|tarif|tarife|pakete) "
+        rf"(?:ganz )?(?:speziell |exklusiv |nur |extra |eigens |auch |genau |individuell |persönlich )?(?:für|an) "
+        rf"{_DE_FOR_YOU}",
+        # "Unsere Dienstleistungen für Ihr Unternehmen", "unsere Produkte sind ideal für Sie"
+        rf"unser(?:e|en|em)? (?:\w+ )?{_DE_OUR_WARES} (?:\w+ ){{0,2}}?für {_DE_FOR_YOU}",
+        # "Wir haben ein tolles Angebot", "Ich hätte da ein Angebot für Sie" (not "Ich hätte ein Angebot: ein Kaffee?")
+        rf"(?:wir|ich) (?:haben|habe) (?:\w+ ){{0,2}}?(?:ein|einen) (?:\w+ ){{0,2}}?(?:angebot|kostenvoranschlag)"
+        rf"{_DE_NOT_THEIRS}{_DE_NOT_NEWS}",
+        rf"(?:haben|habe) (?:wir|ich) (?:\w+ ){{0,2}}?(?:ein|einen) (?:\w+ ){{0,2}}?(?:angebot|kostenvoranschlag)"
+        rf"{_DE_NOT_THEIRS}{_DE_NOT_NEWS}",
+        rf"(?:wir (?:hätten|könnten)|ich (?:hätte|könnte)|(?:hätten|könnten) wir|(?:hätte|könnte) ich) (?:\w+ ){{0,2}}?"
+        rf"(?:ein|einen) (?:\w+ ){{0,2}}?(?:angebot|kostenvoranschlag){_DE_NOT_THEIRS}{_DE_NOT_NEWS}(?! ?:)",
+        # "Kontaktieren Sie mich für ein Angebot", "Schreiben Sie uns wegen eines Kostenvoranschlags"
+        r"(?:kontaktieren|schreiben|rufen|melden|wenden|sprechen|fragen|mailen|kontaktiere|schreib|schreibe|ruf|"
+        r"melde|wende|frag) (?:(?:sie|du|ihr) )?(?:\w+ ){0,5}?(?:für|wegen|bezüglich|zwecks|um) (?:(?:ein|einen|eines|"
+        r"ihr|ihren|ihres|dein|deinen|deines|unser|unseren|unsere|unseres|die|den|das) )?(?:\w+ )?(?:angebot|angebots|"
+        rf"kostenvoranschlag|kostenvoranschlags|preisliste|preise|preisen|konditionen|preisauskunft){_DE_NOT_THEIRS}",
+        r"für (?:ein|einen|ihr|ihren|dein|deinen) (?:\w+ )?(?:angebot|kostenvoranschlag),? (?:\w+ ){0,3}?"
+        r"(?:kontaktieren|schreiben|melden|rufen|wenden|sprechen|mailen) (?:sie|du)",
+        rf"(?:sprechen|fragen) sie (?:uns|mich) (?:\w+ ){{0,2}}?(?:auf|nach) (?:unsere|unser|unseren|ein|einem|"
+        rf"die|den|das|ihr|ihrem) (?:\w+ )?(?:{_DE_OFFER_NOUN}|preise|preisen|{_DE_OUR_WARES})(?! (?:der|des|von|aus)\b)",
+        rf"fragen zu (?:unseren|unserem|unserer|meinen|meinem) (?:\w+ )?(?:preisen|konditionen|preisliste|angebot|"
+        rf"kostenvoranschlag|{_DE_OUR_WARES})",
+        # "wenn Sie ein Angebot wünschen", "Möchten Sie ein Angebot?", "Interesse an unseren Leistungen"
+        r"(?:wenn|falls|sobald|sofern) (?:sie|du|ihr) (?:\w+ ){0,3}?(?:ein|einen) (?:\w+ )?(?:angebot|kostenvoranschlag) "
+        r"(?:wünschen|möchten|brauchen|benötigen|wollen|wünscht|wünschst|möchtest|brauchst|benötigst|haben möchten)",
+        r"(?:wünschen|möchten|brauchen|benötigen|wollen|wünschst|möchtest|brauchst|hätten|hättest) (?:sie|du) "
+        rf"(?:gern |gerne |vielleicht |noch |auch )?(?:ein|einen) (?:\w+ )?(?:angebot|kostenvoranschlag){_DE_NOT_THEIRS}",
+        rf"interesse an (?:einem|unserem|meinem|unseren|meinen) (?:\w+ )?(?:angebot|kostenvoranschlag|{_DE_OUR_WARES}|"
+        rf"konditionen|preisliste){_DE_NOT_THEIRS}",
+        # "Gern sende ich Ihnen unsere Preisliste", "Darf ich Ihnen unsere Produkte vorstellen?"
+        r"(?:schicke|schicken|sende|senden|übersende|übersenden|übermittle|übermitteln|nenne|nennen|zeige|zeigen|"
+        r"stelle|stellen|lasse|lassen|maile|mailen|gebe|geben|präsentiere|präsentieren|darf|dürfen|kann|können|möchte|"
+        r"möchten|würde|würden) "
+        r"(?:ich |wir )?(?:ihnen|dir|euch) (?:\w+ ){0,2}?(?:unsere|unser|unseren|meine|mein|meinen) (?:\w+ )?"
+        rf"(?:{_DE_OFFER_NOUN}|preise|preisübersicht|tarife|preisinformationen|{_DE_OUR_WARES}|leistungsübersicht)"
+        r"(?! (?:der|des|von)\b)",
+        # "Anbei unsere Preisliste", "Unser Angebot finden Sie im Anhang"
+        r"(?:anbei|im anhang|beigefügt|beiliegend|angehängt|in der anlage) (?:\w+ ){0,4}?(?:unsere|unser|unseren|mein|"
+        rf"meine|meinen|ein|eine|einen|ihr|ihre|ihren) (?:\w+ )?(?:{_DE_OFFER_NOUN}|preisübersicht|tarife)"
+        r"(?! (?:der|des|von|aus)\b)",
+        rf"(?:unsere|unser|unseren|mein|meine|meinen|ihr|ihre|ihren) (?:\w+ )?(?:{_DE_OFFER_NOUN}|preisübersicht) "
+        r"(?:\w+ ){0,3}?(?:anbei|im anhang|beigefügt|beiliegend|angehängt|in der anlage)",
+        # "unsere Preisliste", "unsere Konditionen", "unsere Tagessätze"
+        r"unser(?:e|en|er)? (?:aktuelle\w* |neue\w* |gesamte\w* |komplette\w* |vollständige\w* |günstige\w* |faire\w* |"
+        r"transparente\w* |besondere\w* )?(?:preise|preisliste|preisübersicht|konditionen|tarife|paketpreise|"
+        r"stundensätze|tagessätze|honorare)",
+        # "Unser Angebot: …", "Angebot anfragen", "Lassen Sie sich ein Angebot machen"
+        r"unser(?:e)? (?:neues |aktuelles |exklusives |besonderes )?angebot(?:e)? ?:",
+        r"unser(?:e|em|en)? (?:aktuelle\w* |neue\w* |exklusive\w* |besondere\w* |komplette\w* |gesamte\w* )?"
+        rf"angebot(?:e|s)?{_DE_NOT_THEIRS}{_DE_NOT_NEWS}",
+        r"(?:angebot|angebote|kostenvoranschlag|preise|preisliste|konditionen) (?:jetzt |gleich |hier |einfach |"
+        r"unverbindlich |kostenlos |gerne? )?(?:anfragen|einholen|erstellen lassen)",
+        r"fragen sie (?:\w+ ){0,3}?(?:angebot|kostenvoranschlag|preise|preisliste|konditionen)\w* an",
+        r"lassen sie sich (?:\w+ ){0,2}?(?:ein|einen|ihr|ihren) (?:\w+ )?(?:angebot|kostenvoranschlag)",
+        r"(?:(?:bekommen|erhalten) sie|sie (?:bekommen|erhalten)|von (?:uns|mir)) (?:\w+ ){0,3}?(?:ein|einen|unser|"
+        rf"ihr|ihren) (?:\w+ )?(?:angebot|kostenvoranschlag){_DE_NOT_THEIRS}",
+        r"(?:kostenlos|unverbindlich|gratis|kostenfrei)\w* kostenvoranschl\w*",
+        r"(?:angebot|kostenvoranschlag|preisliste) (?:\w+ )?(?:erstellen|schicken|senden|machen|unterbreiten|übermitteln|"
+        r"nennen|schreiben) (?:wir|ich)",
+        r"(?:ihnen|dir|euch) (?:\w+ ){0,3}?(?:paket|pakete|preis|preise|konditionen|rabatt|tarif|tarife|lösung|lösungen|"
+        rf"leistungen|produkte|dienstleistungen|beratung|coaching|lizenz|lizenzen|abo|testphase|{_DE_OFFER_NOUN})\w* "
+        r"anbieten",
+        r"anfrage (?:\w+ )?(?:für|nach|zu) (?:ein|einem|einen|ihr|ihrem|ihren) (?:\w+ )?(?:angebot|kostenvoranschlag)"
+        rf"{_DE_NOT_THEIRS}",
+        r"(?:pakete|paketen|leistungen|produkte|produkten|tarife|tarifen|lizenzen|konditionen) und (?:preise|preisen)",
+        r"(?:preise|preisen) und (?:pakete|paketen|konditionen|leistungen|tarife|tarifen|lizenzen)",
+        # "spezielle Konditionen", "faire Preise für Sie"
+        r"(?:spezielle|individuelle|faire|gute|persönliche|vergünstigte|reduzierte|günstigere|bessere|exzellente|"
+        r"top|vorteilhafte)n? konditionen",
+        # "unsere Leistungen kennenlernen", "Entdecken Sie unsere Produkte", "Nutzen Sie unsere Dienstleistungen"
+        r"(?:entdecken|erleben|testen|probieren|nutzen|besuchen|informieren|überzeugen|vertrauen|sehen|schauen) sie "
+        rf"(?:sich )?(?:\w+ ){{0,2}}?(?:unsere|unser|unseren|unserem|meine|mein|meinen) (?:\w+ )?{_DE_OUR_WARES}"
+        r"(?! (?:der|des|von)\b)",
+        rf"lernen sie (?:\w+ ){{0,2}}?(?:unsere|unser|unseren|meine|mein) (?:\w+ )?{_DE_OUR_WARES} kennen",
+        rf"(?:kennenlernen|vorstellen|präsentieren) (?:\w+ ){{0,2}}?(?:unsere|unser|unseren|meine|mein) (?:\w+ )?"
+        rf"{_DE_OUR_WARES}",
+    ), _not_reported_offer),
+    Rule("call_to_buy", rx(
+        # "Buchen Sie unser Coaching", "Beauftragen Sie uns"
+        r"(?:buchen|bestellen|kaufen|erwerben|abonnieren|beauftragen) sie (?:jetzt |gleich |einfach |direkt )?"
+        r"(?:unser|unsere|unseren|mein|meine|meinen) \w+",
+        r"beauftragen sie (?:uns|mich)", r"(?:bei uns|bei mir) (?:\w+ )?(?:buchen|bestellen|kaufen|beauftragen)",
+        r"(?:buchbar|bestellbar|erhältlich|zu haben) (?:bei uns|bei mir|in unserem)",
+        r"bei (?:uns|mir) (?:\w+ )?(?:buchbar|bestellbar|erhältlich|zu haben|zu buchen|zu bestellen|zu kaufen)",
+    )),
+)  # fmt: skip
+
+_EN_OFFER_NOUN = (
+    r"(?:quote|quotes|quotation|quotations|proposal|proposals|estimate|estimates|price list|price lists|pricing|prices|"
+    r"rates|offer|offers|price|rate card|price quote|cost estimate|pricing sheet|price sheet)"
+)
+_EN_NOT_THEIRS = (
+    r"(?! (?:from|of|in|by|on|that|which|to|letter|at|with (?:my|our|the|his|her|their))\b)"
+    # a quote (citation) for one's own writing: "could you give a quote for our newsletter?"
+    r"(?! for (?:our|my|the|a|an) (?:\w+ )?(?:article|newsletter|report|blog|book|paper|piece|story|magazine|podcast|"
+    r"website|press release|interview|case study|post|panel|talk|slides?)s?\b)"
+)
+# Not "plans" on its own: "I'd love to talk about our plans for the summer".
+_EN_WARES = (
+    r"(?:services|service|products|product|solutions|solution|offerings?|packages|(?:pricing|subscription|paid|"
+    r"premium|business|enterprise) plans|portfolio|consulting|coaching|software|platform|tools|training|programmes?|"
+    r"programs?)"
+)
+_EN_NOT_STAFF = r"(?! (?:team|teams|department|director|manager|lead|launch|people|staff|colleagues)\b)"
+
+EN_OFFERING_RULES: tuple[Rule, ...] = (
+    Rule("offer", rx(
+        # "our pricing", "our price list", "our rates"
+        r"our (?:current |latest |new |updated |full |complete |standard |special |competitive |transparent |flexible |"
+        r"fair |simple |discounted |reduced |hourly |daily |day |monthly |annual )?(?:pricing|prices|price ?list|"
+        r"price sheet|pricing sheet|pricing page|rate card|rates|fees|fee schedule|price quote|quotation|quotations)"
+        r"(?! (?:strateg\w*|models?|teams?|research|approach\w*|committee|department|experts?|analysts?|"
+        r"specialists?|managers?|leads?|function|group|of)\b)",
+        # "if you'd like a quote", "would you like our pricing", "interested in a proposal"
+        rf"(?:like|want|need|request|requesting|ask for|ask us for|ask me for|interested in) (?:a|an|our|my|some) "
+        rf"(?:\w+ )?{_EN_OFFER_NOUN}{_EN_NOT_THEIRS}",
+        # "send you our pricing", "put together a quote", "share our price list with you"
+        r"(?:send|sending|share|sharing|prepare|preparing|put together|putting together|draft|drafting|draw up|"
+        r"drawing up|email|e-mail|forward|provide|providing|give|mail|pass on|quote) (?:you |over |across |along )?"
+        rf"(?:you |over )?(?:a|an|our|my|some) (?:\w+ )?{_EN_OFFER_NOUN}{_EN_NOT_THEIRS}",
+        r"(?:attached|enclosed|here's|here is|please find|i've attached|we've attached) (?:[\w']+ ){0,3}?(?:our|my|a|an) "
+        rf"(?:\w+ )?{_EN_OFFER_NOUN}{_EN_NOT_THEIRS}(?! (?:i|we|you|i've|i'd)\b)(?! ?[:\"“„'])",
+        r"quote you (?:a |our )?(?:price|rate|fee)s?", r"(?:happy|glad|pleased|able|delighted) to quote (?:for|on)",
+        # "get in touch for a quote", "reply to this email for our price list"
+        r"(?:reach out|get in touch|contact (?:us|me)|email (?:us|me)|e-mail (?:us|me)|call (?:us|me)|message (?:us|me)|"
+        r"write to (?:us|me)|reply|respond|talk to (?:us|me)|speak to (?:us|me)|ask (?:us|me)|drop (?:us|me) a line|"
+        r"ping (?:us|me)|give (?:us|me) a call|get back to (?:us|me)|(?:shoot|send|text|dm) (?:us|me)) (?:\w+ ){0,4}?"
+        rf"for (?:a|an|our|my|your|some) (?:\w+ )?{_EN_OFFER_NOUN}{_EN_NOT_THEIRS}",
+        # "a great offer for you", "pricing tailored to your team"
+        r"(?:offers?|deals?|quotes?|quotations?|proposals?|pricing|prices|rates|packages?) (?:just |specially |"
+        r"exclusively |only |especially |created |prepared )?(?:for|(?:tailored|made|designed) (?:for|to)) (?:you|your "
+        r"(?:\w+ )?"
+        r"(?:team|teams|company|business|department|organi[sz]ation|firm|practice|agency|project|needs|requirements|"
+        r"staff|people))(?!'s)(?! ?: ?[\"“„'‘])",
+        # "We have a great offer", "I've got a quote ready"
+        r"(?:we|i)(?: have|'ve)(?: got)? (?:\w+ ){0,2}?(?:a|an) (?:\w+ ){0,2}?(?:offer|quote|proposal)s?"
+        r"(?! (?:from|of|to|at|with|in|on|i|we)\b)(?!(?: for you)? ?:)",
+        # "we can offer you a great price"
+        r"(?:can|could|would|will|i'd|we'd|i'll|we'll|happy to|glad to|like to|love to|want to|able to|pleased to|"
+        r"delighted to|let me|let us) offer (?:you|your (?:\w+ )?(?:team|company|business)) (?:\w+ ){0,3}?(?:price|"
+        r"prices|pricing|rates?|terms|conditions|deals?|packages?|quotes?|services?|products?|solutions?|plans?|"
+        r"subscriptions?|licen[cs]es?|trials?|consultations?|sessions?|coaching|training)",
+        # "We offer tailored packages"
+        r"(?:we|i) (?:also |now )?offer (?:\w+ ){0,2}?(?:packages?|plans?|pricing|rates|discounts?|services|solutions|"
+        r"products|coaching|consulting|training|subscriptions?|licen[cs]es?)",
+        # "Our offer includes onboarding" (not "our offer to help")
+        r"our (?:special |exclusive |current |latest |new |best |complete |full |updated )?(?:offer|offers)"
+        r"(?! (?:to|of|from|on|for (?:the|a) house)\b)",
+        # "a quote for our services", "pricing on our software"
+        r"(?:quotes?|quotations?|offers?|pricing|prices|rates|proposals?|estimates?|deals?) (?:for|on) (?:our|my) "
+        rf"(?:\w+ )?{_EN_WARES}",
+    ), _not_reported_offer),
+    Rule("offer", rx(
+        # "Check out our services", "tell you more about our products", "our services for your team"
+        r"(?:check out|discover|explore|learn (?:more )?about|find out (?:more )?about|read (?:more )?about|try|test|"
+        r"benefit from|take advantage of|interested in|interest in|tell you (?:more |a bit more |a little more )?about|"
+        r"show you|introduce you to|see how|hear about|talk about|chat about|demo of|ask (?:me|us) about) (?:\w+ )?"
+        rf"our (?:\w+ )?{_EN_WARES}{_EN_NOT_STAFF}",
+        rf"our (?:\w+ )?{_EN_WARES}{_EN_NOT_STAFF} (?:\w+ ){{0,3}}?for (?:you|your)(?!\w)",
+    )),
+    Rule("call_to_buy", rx(
+        # "Book our consulting services", "Hire us for your next project", "Order from us today"
+        rf"(?:buy|purchase|order|book|subscribe to|sign up for|upgrade to|invest in|hire) our (?:\w+ )?(?:{_EN_WARES}|"
+        r"courses?|book|books|handbooks?|toolkits?|kits?|licen[cs]es?|subscription|membership|workshops?|seminars?|"
+        r"masterclass\w*|app|experts?|agency|firm|consultants?|team)"
+        r"(?! (?:lunch|dinner|drinks|coffee|offsite|room|table|tickets? to)\b)",
+        r"hire us(?! (?:as a speaker|to speak)\b)", r"(?:order|buy|purchase|shop) (?:directly )?(?:from|with) us",
+        r"work with us on your (?:next )?(?:project|campaign)",
+    )),
+)  # fmt: skip
+
+
 # --- German -------------------------------------------------------------------------------------------
 
 # "Sale" in German copy is the shop's sale; English uses the word honestly too ("the sale of your
@@ -370,6 +616,7 @@ DE_RULES: tuple[Rule, ...] = (
         r"(?:keine|ohne) kreditkarte(?: erforderlich| nötig| notwendig)?", r"geschenk zu (?:ihrer|jeder) bestellung",
         r"jetzt (?:kostenlos|gratis) (?:\w+ )?(?:testen|sichern|anfordern|starten)",
     )),
+    *DE_OFFERING_RULES,
 )  # fmt: skip
 
 # --- English ------------------------------------------------------------------------------------------
@@ -474,6 +721,7 @@ EN_RULES: tuple[Rule, ...] = (
         r"free (?:\d+[- ]min(?:ute)?s? )?(?:strategy (?:call|session)|discovery call|consultation|audit|assessment)s?"
         r"(?! (?:checklists?|templates?|guides?|frameworks?|reports?|toolkits?|worksheets?)\b)",
     )),
+    *EN_OFFERING_RULES,
 )  # fmt: skip
 
 # --- links --------------------------------------------------------------------------------------------
