@@ -77,9 +77,10 @@ def _build(inp: AddressInput) -> Salutation | NeedsReview:
     first_raw = normalise(inp.first_name)
     last_raw = normalise(inp.last_name)
     first_problem: NeedsReview | None = None
-    for label, option, value in (("first name", "--first-name", first_raw), ("last name", "--last-name", last_raw)):
+    for label, option, value, other in (("first name", "--first-name", first_raw, last_raw),
+                                        ("last name", "--last-name", last_raw, first_raw)):  # fmt: skip
         if value:
-            problem = refusals.check_name_field(label, option, value)
+            problem = refusals.check_name_field(label, option, value, other)
             if problem is not None and label == "first name" and problem.code == "initial_only":
                 first_problem = problem  # harmless until the first name is printed (G2, E3, E5)
             elif problem is not None:

@@ -24,6 +24,11 @@ PLACEHOLDER_VALUES = frozenset(
      "lorem ipsum", "placeholder", "platzhalter", "todo", "fixme", "undefined", "default", "user",
      "kunde", "kundin", "customer", "contact", "kontakt", "ansprechpartner", "ansprechpartnerin"}
 )
+# Placeholders that are also real names: Martin Kunde, Sam Tester, Na Li, Yao Nan, Nil Demir, Ilan
+# Bar, Wendy Sample. Written as a name next to a real other name they are that person's name;
+# alone, next to another placeholder ("Kunde" with no first name, "Test Tester") or written as a
+# placeholder ("na", "NA") they are still refused.
+AMBIGUOUS_PLACEHOLDERS = frozenset({"kunde", "tester", "na", "nan", "nil", "bar", "sample"})
 PLACEHOLDER_PAIRS = frozenset(
     {("max", "mustermann"), ("erika", "mustermann"), ("maxi", "mustermann"), ("max", "musterfrau"),
      ("erika", "musterfrau"), ("hans", "muster"), ("peter", "muster"), ("john", "doe"), ("jane", "doe"),
@@ -114,15 +119,21 @@ def _is_company(value: str) -> bool:
     return False
 
 
-def check_name_field(label: str, option: str, value: str) -> NeedsReview | None:
-    """The per-field refusals: e-mail, URL, placeholder, company, digits, odd characters (M3-M5)."""
+def check_name_field(label: str, option: str, value: str, other: str = "") -> NeedsReview | None:
+    """The per-field refusals: e-mail, URL, placeholder, company, digits, odd characters (M3-M5).
+
+    `other` is the other name field: a placeholder that is also a real name passes beside a real one.
+    """
     fix = f"correct it with `{EDIT} <contact> {option} ...`"
     shown = quote(value)
     if "@" in value:
         return review("email_in_name", f"The {label} {shown} contains an e-mail address, not a name; {fix}.")
     if _URL.search(value):
         return review("url_in_name", f"The {label} {shown} contains a web address, not a name; {fix}.")
-    if _is_placeholder_value(value):
+    # Written as a name ("Kunde", not "kunde" or "NA") beside a real other name.
+    real_beside = (value.lower() in AMBIGUOUS_PLACEHOLDERS and value[:1].isupper() and not value.isupper()
+                   and bool(other) and not _is_placeholder_value(other))  # fmt: skip
+    if _is_placeholder_value(value) and not real_beside:
         return review(
             "placeholder_name", f"The {label} {shown} is a placeholder, not a real name; {fix}."
         )
