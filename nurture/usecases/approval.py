@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -62,6 +63,9 @@ def shown_fingerprint(row: Message, contact: Contact | None) -> str:
     if contact is not None:
         shown += [contact.email, contact.title, contact.first_name, contact.last_name]
     return hashlib.sha256(json.dumps(shown, ensure_ascii=False, default=str).encode("utf-8")).hexdigest()[:32]
+
+
+_LINE_BREAKS = re.compile("\r\n|[\r\x85\u2028\u2029]")
 
 
 def note_problem(note: str) -> str | None:
@@ -166,6 +170,8 @@ class ApprovalDesk:
         if blocked:
             raise InvalidTransition(f"message {mid} cannot be approved: {blocked}")
         values: dict[str, object] = {}
+        if note is not None:
+            note = _LINE_BREAKS.sub("\n", note)  # pasted from Windows, a Mac of old or a word processor
         if note is not None and note.strip():
             odd = note_problem(note.strip())
             if odd is not None:

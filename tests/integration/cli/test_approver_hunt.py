@@ -51,9 +51,11 @@ def test_a_note_with_control_characters_or_a_signature_line_is_refused(nurture) 
         result = nurture("approve", str(emma["id"]), "--note", note, ok=False)
         assert result.exit_code == 1 and said in result.stderr, result.stderr
         assert nurture.json("show", str(emma["id"]))["status"] == "pending"
-    done = nurture("approve", str(emma["id"]), "--note", "Looking forward to our call.\nJana")
-    assert done.exit_code == 0
-    assert "Looking forward to our call." in nurture.json("show", str(emma["id"]))["text"]
+    # Line breaks as Windows or a word processor write them are line breaks, not refused characters.
+    done = nurture("approve", str(emma["id"]), "--note", "Looking forward to our call.\r\nJana\u2028")
+    assert done.exit_code == 0, done.stderr
+    shown = nurture.json("show", str(emma["id"]))
+    assert "Looking forward to our call.\nJana" in shown["text"] and "\r" not in shown["text"]
 
 
 def test_queue_times_carry_their_offset(nurture) -> None:
