@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from nurture.adapters.db.tables import Contact, Message, PlanMark, Touch
 from nurture.domain.birthdays import birthday_date
 from nurture.domain.vocabulary import MAILABLE_CONSENTS
+from nurture.planning.inputs import CADENCE_OCCASIONS, STALE_AFTER
 from nurture.planning.send_time import UnknownTimeZone, zone
 
 PLANNED = ("planned", "pending", "approved", "review", "blocked", "sending")
@@ -152,9 +153,15 @@ def coverage(session: Session, now: datetime, cadence: Mapping[str, timedelta], 
         select(Touch.contact_id, func.count()).where(Touch.at >= since, Touch.at <= now, Touch.source != "nurture")
         .group_by(Touch.contact_id)
     ).all())  # fmt: skip
+    # Only what can still go: a greeting whose day ended, or a drop nobody approved within
+    # STALE_AFTER, is dead even before a plan or send run marks it expired.
     planned = dict(session.execute(
         select(Message.contact_id, func.count())
-        .where(Message.status.in_(PLANNED), Message.send_at <= until).group_by(Message.contact_id)
+        .where(Message.status.in_(PLANNED), Message.send_at <= until,
+               or_(Message.expires_at.is_(None), Message.expires_at > now),
+               or_(Message.occasion.not_in(sorted(CADENCE_OCCASIONS)), Message.status.in_(("approved", "sending")),
+                   Message.send_at > now - STALE_AFTER))
+        .group_by(Message.contact_id)
     ).all())  # fmt: skip
     planned_until = session.scalar(select(PlanMark.horizon_end).order_by(PlanMark.id.desc()).limit(1))
     ahead = min(max(planned_until - now, timedelta(0)), until - now) if planned_until is not None else timedelta(0)

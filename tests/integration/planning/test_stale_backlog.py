@@ -58,3 +58,18 @@ def test_approving_everything_after_a_quiet_month_sends_one_drop_per_contact(db_
             if status in ("pending", "review", "planned"):
                 open_drops[cid] += 1
     assert open_drops and max(open_drops.values()) == 1, open_drops
+
+
+def test_coverage_counts_no_dead_message_as_planned(db_url):
+    """Weeks without approvals: missed birthdays and old drops were counted as 'planned' and hid the neglect."""
+    from nurture.usecases.reports import coverage
+
+    app = make_app(db_url)
+    cid = add(app, "quiet@example.de", tier="A")
+    app.planner().run(NOW)
+    [first] = drops(app, cid)
+    later = first.send_at + STALE_AFTER + timedelta(days=1)  # no plan or send run since: nothing marked expired
+    with app.factory() as session:
+        [row] = [r for r in coverage(session, later, app.rules.cadence) if r.contact_id == cid]
+        assert session.get(Message, first.id).status == "pending"
+    assert row.planned == 0 and row.neglected, row
