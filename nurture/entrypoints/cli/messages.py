@@ -154,6 +154,10 @@ def show(message_id: int, send_test: str | None) -> None:
     if raw:
         parsed = BytesParser(policy=policy.default).parsebytes(raw, headersonly=True)
         headers = {k: str(v) for k, v in parsed.items()}
+        if row.raw is None:  # built for this view only: the sent copy gets its own Date (and ID)
+            headers["Date"] = "(set when it is sent)"
+            if not row.message_id:
+                headers["Message-ID"] = "(fixed when it is approved)"
     if send_test and test_mail is not None:
         from nurture.outbox.policy import Outcome
 
