@@ -267,3 +267,16 @@ class PlanMark(Base):
     horizon_end: Mapped[datetime] = mapped_column(UTCDateTime)
     swept_at: Mapped[datetime] = mapped_column(UTCDateTime)
     max_event_id: Mapped[int] = mapped_column(Integer)
+
+
+class WebLogout(Base):
+    """A session of the approval page ended by logging out, kept until its cookie would have expired.
+
+    The session cookie is signed, not stored: without this list a copy of it would stay good for
+    its whole lifetime after the approver logged out. Every web process sharing the database
+    sees the list, and a restart keeps it.
+    """
+
+    __tablename__ = "web_logouts"
+    sid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)

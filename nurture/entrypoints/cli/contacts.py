@@ -221,8 +221,8 @@ EDITABLE = {
 def contacts_edit(ref: str, **fields: Any) -> None:
     """Correct a record; its open messages are re-rendered (review → pending once addressable)."""
     from nurture.adapters.db.contact_store import ContactStore
-    from nurture.entrypoints.web.contact_values import read_as_import
     from nurture.usecases.contact_edit import validated_changes
+    from nurture.usecases.contact_values import read_as_import
 
     app = load_app(need_library=True)
     given = {k: v for k, v in fields.items() if v is not None}

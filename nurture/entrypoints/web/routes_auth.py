@@ -56,8 +56,13 @@ async def login(request: Request) -> Response:
             return _throttled(s, request, wait)
         return s.pages.render(request, "login.html", {"next": target, "error": "Wrong password."}, status_code=401)
     s.throttle.succeeded(key)
-    # A new session on login: a token planted before login is never the one used after it.
-    request.state.session = SessionData(user="approver")
+    # A new session on login, with an id of its own: a token planted before login is never the one
+    # used after it, and logging out ends this login only. A login over a live session ends that one:
+    # its cookie is replaced here, and a copy of it kept elsewhere must not stay logged in.
+    before = current_session(request)
+    if before.user is not None and before.sid is not None:
+        await run_in_threadpool(s.logouts.end, before.sid)
+    request.state.session = SessionData.logged_in("approver")
     return s.pages.redirect(request, target)
 
 
@@ -65,6 +70,11 @@ async def logout(request: Request) -> Response:
     s = site(request)
     if await checked_form(request) is None:
         return s.pages.refuse(request, "The form had expired or came from another site; reload the page.")
+    # Ended in the database, not just forgotten by this browser: a copy of the cookie is worthless now,
+    # in this process, after a restart and in every other process on the same database.
+    session = current_session(request)
+    if session.sid is not None:
+        await run_in_threadpool(s.logouts.end, session.sid)
     return s.codec.clear(RedirectResponse("/login", status_code=303))
 
 

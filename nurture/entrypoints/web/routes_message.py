@@ -6,7 +6,8 @@ no form and gets a unique origin, so a hostile template or contact field cannot 
 Every approve form carries a fingerprint of the words and the addressee it showed (`seen`).
 An approval whose fingerprint no longer matches the message (the contact was corrected and
 the message written again, someone added a personal line) is refused: the approver approves
-exactly what was on the screen, or nothing.
+exactly what was on the screen, or nothing. A message approved meanwhile (the same form sent
+twice, or another approver) is reported as approved already, with who and when (`outcomes`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from nurture.adapters.db.contact_store import to_view
 from nurture.adapters.db.message_store import ALLOWED, MessageStore
 from nurture.adapters.db.tables import Contact, MessageLog
 from nurture.entrypoints.app import App
+from nurture.entrypoints.web.outcomes import already_approved, sentence
 from nurture.entrypoints.web.site import ACTOR, checked_form, int_or, site
 from nurture.errors import NotFound
 from nurture.usecases.approval import approval_refusal, shown_fingerprint
@@ -126,6 +128,10 @@ async def approve(request: Request) -> Response:
     shown = {mid: seen} if isinstance(seen, str) and seen else None
     [result] = await run_in_threadpool(s.app.desk().approve, [mid], ACTOR, note, shown)
     if not result.ok:
+        # Sent twice (a double click, the back button): approved by the first, not "changed".
+        already = await run_in_threadpool(already_approved, s.app, [mid])
+        if mid in already:
+            return s.pages.redirect(request, "/queue", sentence(already[mid]))
         return s.pages.redirect(request, f"/messages/{mid}", f"Not approved: {result.text}")
     return s.pages.redirect(request, "/queue", f"Approved: {result.text}")
 

@@ -18,6 +18,7 @@ from starlette.routing import Route
 
 from nurture.adapters.db.message_store import MessageStore
 from nurture.domain.vocabulary import OCCASIONS, STATUSES, TIERS
+from nurture.entrypoints.web.outcomes import already_approved, bulk_notes
 from nurture.entrypoints.web.pages import plain_name, query
 from nurture.entrypoints.web.site import ACTOR, checked_form, int_or, site, text_param
 from nurture.usecases.approval import shown_fingerprint
@@ -113,10 +114,8 @@ async def bulk_approve(request: Request) -> Response:
     shown = {i: form.get(f"seen-{i}") for i in ids}  # each message approved as the list showed it
     seen = {i: v for i, v in shown.items() if isinstance(v, str) and v}
     results = await run_in_threadpool(s.app.desk().approve, ids, ACTOR, None, seen)
-    done = sum(1 for r in results if r.ok)
-    notes = [f"Approved {done} of {len(results)} message(s)."]
-    notes += [r.text for r in results if not r.ok][:10]
-    return s.pages.redirect(request, back, *notes)
+    already = await run_in_threadpool(already_approved, s.app, [r.message_id for r in results if not r.ok])
+    return s.pages.redirect(request, back, *bulk_notes(results, already))
 
 
 routes = [

@@ -1,4 +1,4 @@
-"""Login, the signed session cookie, CSRF tokens and login throttling.
+"""Login, the signed session cookie, logged-out sessions, CSRF tokens and login throttling.
 
 Kept apart from the pages so that every rule that keeps strangers out lives in one module:
 every path except the public ones needs a session, every state-changing form carries the
@@ -19,9 +19,12 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from nurture.errors import NurtureError
 
 COOKIE = "nurture_session"
 SESSION_AGE = 12 * 3600
@@ -39,23 +42,37 @@ def same_secret(given: str, expected: str) -> bool:
 
 @dataclass
 class SessionData:
-    """What the cookie holds: who is logged in, the CSRF token, messages for the next page."""
+    """What the cookie holds: who is logged in, the session's id, the CSRF token, messages for the next page.
+
+    Each login gets a new random id (`sid`); logging out records it as ended (see `logouts`),
+    which the signature alone could never express. A logged-in cookie without an id (signed
+    before sessions had one) counts as logged out: it could not be ended.
+    """
 
     user: str | None = None
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
     flash: list[str] = field(default_factory=list)
+    sid: str | None = None
+
+    @classmethod
+    def logged_in(cls, user: str) -> SessionData:
+        """A brand-new session for `user`: a new id and a new CSRF token, nothing from before the login."""
+        return cls(user=user, sid=secrets.token_urlsafe(24))
 
     def to_dict(self) -> dict[str, Any]:
-        return {"u": self.user, "c": self.csrf, "f": self.flash[-5:]}
+        return {"u": self.user, "c": self.csrf, "f": self.flash[-5:], "s": self.sid}
 
     @classmethod
     def from_dict(cls, data: Any) -> SessionData | None:
         if not isinstance(data, dict) or not isinstance(data.get("c"), str):
             return None
         user = data.get("u")
+        sid = data.get("s")
         flash = data.get("f") or []
+        if not isinstance(sid, str) or not sid:
+            user, sid = None, None
         return cls(user=user if isinstance(user, str) else None, csrf=data["c"],
-                   flash=[str(f) for f in flash if isinstance(f, str)])  # fmt: skip
+                   flash=[str(f) for f in flash if isinstance(f, str)], sid=sid)  # fmt: skip
 
 
 class SessionCodec:
@@ -155,11 +172,28 @@ def _logged_out(request: Request) -> Response:
     return HTMLResponse(body, status_code=401, headers=headers)
 
 
-class LoginRequired:
-    """ASGI middleware: every non-public path needs a logged-in session; the session goes to request.state."""
+def _unavailable(problem: str) -> Response:
+    """Whether a session was logged out cannot be told: nothing is shown and nothing is done."""
+    body = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        "<title>Unavailable · nurture</title></head>"
+        "<body><h1>The approval page cannot check your session</h1>"
+        f"<p>{html.escape(problem)}</p><p>Nothing was changed. Try again once that is fixed.</p></body></html>"
+    )
+    headers = {"Cache-Control": "no-store", "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+               "X-Content-Type-Options": "nosniff", "Retry-After": "60"}  # fmt: skip
+    return HTMLResponse(body, status_code=503, headers=headers)
 
-    def __init__(self, app: ASGIApp, codec: SessionCodec) -> None:
-        self.app, self.codec = app, codec
+
+class LoginRequired:
+    """ASGI middleware: every non-public path needs a logged-in session; the session goes to request.state.
+
+    A session that was logged out (`ended`, asked in a worker thread: it reads the database)
+    counts as no session at all, on every path, whatever its cookie's signature says.
+    """
+
+    def __init__(self, app: ASGIApp, codec: SessionCodec, ended: Callable[[str], bool] | None = None) -> None:
+        self.app, self.codec, self.ended = app, codec, ended
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -167,6 +201,14 @@ class LoginRequired:
             return
         request = Request(scope)
         session = self.codec.load(request)
+        if session is not None and session.sid is not None and self.ended is not None:
+            try:
+                ended = await run_in_threadpool(self.ended, session.sid)
+            except NurtureError as exc:  # the database cannot say (unreachable, or `nurture init` is due): shut
+                await _unavailable(str(exc))(scope, receive, send)
+                return
+            if ended:
+                session = None
         scope.setdefault("state", {})["session"] = session
         if session is None or session.user is None:
             if not is_public(request.url.path):
@@ -174,6 +216,8 @@ class LoginRequired:
                 if request.method in ("GET", "HEAD"):
                     target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
                     response = RedirectResponse(f"/login?next={quote(target, safe='')}", status_code=303)
+                elif request.url.path == "/logout":  # logged out already (another tab): that is what was asked
+                    response = self.codec.clear(RedirectResponse("/login", status_code=303))
                 else:
                     response = _logged_out(request)
                 await response(scope, receive, send)

@@ -10,8 +10,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import signal
 import socket
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 
 import uvicorn
 from starlette.applications import Starlette
@@ -30,6 +32,7 @@ from nurture.entrypoints.web import (
     routes_queue,
     routes_unsubscribe,
 )
+from nurture.entrypoints.web.logouts import Logouts
 from nurture.entrypoints.web.pages import Pages
 from nurture.entrypoints.web.security import LoginRequired, LoginThrottle, SessionCodec
 from nurture.entrypoints.web.site import Site
@@ -63,6 +66,7 @@ def create_app(app: App) -> Starlette:
     """The approval site for `app`; raises NurtureError naming the variable to set when a secret is missing."""
     password, secret = _required_secrets(app)
     codec = SessionCodec(secret, secure=bool(app.settings.web.secure_cookies))
+    logouts = Logouts(app.factory, codec.max_age)
     pages = Pages(codec)
 
     async def not_found(request: Request, exc: Exception) -> Response:
@@ -82,12 +86,12 @@ def create_app(app: App) -> Starlette:
         routes += module.routes
     site = Starlette(
         routes=routes,
-        middleware=[Middleware(LoginRequired, codec=codec)],
+        middleware=[Middleware(LoginRequired, codec=codec, ended=logouts.ended)],
         exception_handlers={NotFound: not_found, HTTPException: http_error},
         max_body_size=MAX_BODY,
     )
     site.state.site = Site(app=app, pages=pages, codec=codec, throttle=LoginThrottle(), password=password,
-                           secret=secret)  # fmt: skip
+                           secret=secret, logouts=logouts)  # fmt: skip
     return site
 
 
@@ -110,15 +114,67 @@ def site_config(app: App, host: str | None, port: int | None) -> uvicorn.Config:
                           server_header=False)  # fmt: skip
 
 
-def serve(app: App, *, host: str | None = None, port: int | None = None) -> None:
-    """Serve the approval page until interrupted (`nurture web`)."""
-    config = site_config(app, host, port)
-    log.info(f"approval page on http://{config.host}:{config.port}/")
+def page_url(host: str, port: int) -> str:
+    """The address a browser opens, e.g. http://127.0.0.1:8080/ (IPv6 hosts in brackets)."""
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+def listen(config: uvicorn.Config) -> socket.socket:
+    """The listening socket for `config`, bound now: a taken port is a plain error before anything is said."""
+    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
     try:
-        uvicorn.Server(config).run()
-    except SystemExit as exc:
-        raise NurtureError(f"the approval page could not listen on {config.host}:{config.port}; "
-                           "is another program using that port? Change [web] bind") from exc  # fmt: skip
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((config.host, config.port))
+        sock.listen(config.backlog)  # connections wait in the queue from now on, not refused
+    except OSError as exc:
+        sock.close()
+        raise NurtureError(f"the approval page could not listen on {config.host}:{config.port} "
+                           f"({exc.strerror or exc}); is another program using that port? "
+                           "Change [web] bind or stop the other program") from None  # fmt: skip
+    return sock
+
+
+def serve(app: App, *, host: str | None = None, port: int | None = None,
+          announce: Callable[[str], None] | None = None) -> None:  # fmt: skip
+    """Serve the approval page until interrupted (`nurture web`).
+
+    The socket is bound first, so `announce` (the command prints with it) says where the page
+    is only once it really listens there, with the port the system gave for port 0.
+    """
+    config = site_config(app, host, port)  # NurtureError naming what to set
+    sock = listen(config)
+    url = page_url(config.host, int(sock.getsockname()[1]))
+    log.info(f"approval page on {url}")
+    if announce is not None:
+        announce(f"approval page on {url}; press Ctrl+C to stop it")
+    try:
+        ForegroundServer(config).run(sockets=[sock])
+    finally:
+        sock.close()
+    if announce is not None:
+        announce("approval page stopped")
+
+
+class ForegroundServer(uvicorn.Server):
+    """`nurture web`: Ctrl+C or SIGTERM finish the requests under way, then the command ends normally.
+
+    uvicorn would raise the signal again after its shutdown, and the command line would then
+    end with "Aborted!" and a failure status for a stop that was asked for.
+    """
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        stops = (signal.SIGINT, signal.SIGTERM)
+        previous = {sig: signal.signal(sig, self.handle_exit) for sig in stops}
+        try:
+            yield
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
 
 class EmbeddedServer(uvicorn.Server):
@@ -137,15 +193,6 @@ async def start_embedded(app: App) -> tuple[EmbeddedServer, asyncio.Task[None]]:
     from inside the loop instead).
     """
     config = site_config(app, None, None)  # NurtureError naming what to set
-    family = socket.AF_INET6 if ":" in config.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((config.host, config.port))
-    except OSError as exc:
-        sock.close()
-        raise NurtureError(f"the approval page could not listen on {config.host}:{config.port} "
-                           f"({exc.strerror or exc}); is another program using that port? "
-                           "Change [web] bind or stop the other program") from None  # fmt: skip
+    sock = listen(config)
     server = EmbeddedServer(config)
     return server, asyncio.ensure_future(server.serve(sockets=[sock]))

@@ -1,4 +1,4 @@
-"""What every page handler needs: the App, the renderer, the session codec, the login throttle.
+"""What every page handler needs: the App, the renderer, the session codec, the login throttle, the logouts.
 
 One object on `starlette_app.state`, so handlers reach the program without module globals
 and tests can run several independent sites side by side.
@@ -14,6 +14,7 @@ from starlette.requests import Request
 
 from nurture.adapters.db.tables import MAX_ID, MAX_ID_DIGITS
 from nurture.entrypoints.app import App
+from nurture.entrypoints.web.logouts import Logouts
 from nurture.entrypoints.web.pages import Pages
 from nurture.entrypoints.web.security import LoginThrottle, SessionCodec, csrf_ok
 
@@ -29,6 +30,7 @@ class Site:
     throttle: LoginThrottle
     password: str
     secret: bytes
+    logouts: Logouts
 
 
 def site(request: Request) -> Site:

@@ -12,8 +12,8 @@ from nurture.adapters.db.tables import Base
 
 def test_upgrade_is_idempotent_and_matches_the_model(db_url):
     engine = make_engine(db_url)
-    assert upgrade(engine) == "0002"
-    assert upgrade(engine) == "0002"
+    assert upgrade(engine) == "0003"
+    assert upgrade(engine) == "0003"
     tables = set(inspect(engine).get_table_names())
     assert {"contacts", "messages", "relations", "events", "import_runs", "message_log", "consent_events",
             "plan_marks"} <= tables
