@@ -68,13 +68,18 @@ def log_of(app: App, mid: int) -> list[tuple[str, str, str | None]]:
         return [tuple(r) for r in rows]
 
 
-def test_a_template_typo_fixed_frees_its_blocked_greeting_on_the_next_plan(db_url, tmp_path):
+def blocked_greeting(db_url: str, tmp_path: Path, line: str) -> tuple[Path, dict[Path, str], int, Message]:
+    """A birthday greeting for tomorrow, planned with `line` on top of its German wordings."""
     templates = copy_templates(tmp_path)
-    originals = spoil(templates, "birthday", "{{ salutation(( }}")
+    originals = spoil(templates, "birthday", line)
     app = make_app(db_url, templates)
     cid = birthday_tomorrow(app)
     app.planner().run(NOW)
-    held = greeting(app, cid)
+    return templates, originals, cid, greeting(app, cid)
+
+
+def test_a_template_typo_fixed_frees_its_blocked_greeting_on_the_next_plan(db_url, tmp_path):
+    templates, originals, cid, held = blocked_greeting(db_url, tmp_path, "{{ salutation(( }}")
     assert held.status == "blocked" and held.reason.startswith("template:"), held.reason
     refusal = approval_refusal(held, NOW)
     assert refusal is not None and "next planning run" in refusal
@@ -93,12 +98,8 @@ def test_a_template_typo_fixed_frees_its_blocked_greeting_on_the_next_plan(db_ur
 
 
 def test_an_unchanged_cause_writes_nothing_and_a_new_one_replaces_the_reason(db_url, tmp_path):
-    templates = copy_templates(tmp_path)
-    spoil(templates, "birthday", "{{ salutation(( }}")
+    templates, originals, cid, first = blocked_greeting(db_url, tmp_path, "{{ salutation(( }}")
     app = make_app(db_url, templates)
-    cid = birthday_tomorrow(app)
-    app.planner().run(NOW)
-    first = greeting(app, cid)
     entries = log_of(app, first.id)
     # Planning again with the cause unchanged: no write, no audit entry, the same reason.
     again = make_app(db_url, templates, NOW + timedelta(hours=1)).planner().run(NOW + timedelta(hours=1))
@@ -116,12 +117,8 @@ def test_an_unchanged_cause_writes_nothing_and_a_new_one_replaces_the_reason(db_
 
 
 def test_an_offer_taken_out_of_the_template_frees_the_message(db_url, tmp_path):
-    templates = copy_templates(tmp_path)
-    originals = spoil(templates, "birthday", "Nur heute: 20 % Rabatt auf alle Seminare!")
+    templates, originals, cid, held = blocked_greeting(db_url, tmp_path, "Nur heute: 20 % Rabatt auf alle Seminare!")
     app = make_app(db_url, templates)
-    cid = birthday_tomorrow(app)
-    app.planner().run(NOW)
-    held = greeting(app, cid)
     assert held.status == "blocked" and "Rabatt" in held.reason, held.reason
     restore(originals)
     make_app(db_url, templates, NOW + timedelta(hours=1)).planner().run(NOW + timedelta(hours=1))
@@ -157,12 +154,8 @@ def test_a_content_item_put_back_frees_the_drop_planned_with_it(db_url, tmp_path
 
 
 def test_a_blocked_greeting_whose_day_has_passed_is_not_brought_back(db_url, tmp_path):
-    templates = copy_templates(tmp_path)
-    originals = spoil(templates, "birthday", "{{ salutation(( }}")
+    templates, originals, cid, held = blocked_greeting(db_url, tmp_path, "{{ salutation(( }}")
     app = make_app(db_url, templates)
-    cid = birthday_tomorrow(app)
-    app.planner().run(NOW)
-    held = greeting(app, cid)
     assert held.status == "blocked" and held.expires_at is not None
     restore(originals)
     late = held.expires_at + timedelta(hours=1)
