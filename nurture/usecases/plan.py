@@ -288,7 +288,10 @@ class Planner:
                 summary.switched_off = withdraw_switched_off(session, self.rules.enabled)
                 summary.redecided = take_back_undecided(session)
             summary.unblocked = recompose_blocked(session, self.composer, self.library, now)
-            summary.held_back = hold_back_gone_items(session, self.composer, self.library, now)
+            if changed:
+                # The planner never picks an item for a day past its valid_until, so only an edit of
+                # the library (a new fingerprint) can leave a written drop with its item gone or lapsed.
+                summary.held_back = hold_back_gone_items(session, self.composer, self.library, now)
         planned = PlannedComposer(self.factory, self.composer, self.library, self.batch_size, self.compose_workers)
         # The messages earlier runs planned that came near, and each batch of new ones due soon,
         # are written while the next contacts are decided (in worker processes once the run is large).

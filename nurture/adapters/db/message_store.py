@@ -597,22 +597,30 @@ class MessageStore:
         approved within `STALE_AFTER` of its send time (the next planning run plans a fresh one;
         one a person approved still goes).
         """
+        # Each condition bounds send_at (a message expires after its send time), so each reads a
+        # short range of the (status, send_at) index however long the queue is: every plan and
+        # send run calls this.
         missed = and_(
             Message.status.in_(("planned", "pending", "review", "blocked", "approved")),
+            Message.send_at <= now,
             Message.expires_at.is_not(None),
             Message.expires_at <= now,
         )
         stale = and_(
             Message.status.in_(("planned", "pending", "review", "blocked")),
-            Message.occasion.in_(sorted(CADENCE_OCCASIONS)),
             Message.send_at <= now - STALE_AFTER,
+            Message.occasion.in_(sorted(CADENCE_OCCASIONS)),
         )
         # Locked as read, others' locks skipped: every plan and send run (of every daemon sharing
         # the database) calls this, and a row a person approves meanwhile is theirs to decide.
-        rows = list(self.session.scalars(
-            select(Message).where(or_(missed, stale)).order_by(Message.id)
-            .with_for_update(skip_locked=True).execution_options(populate_existing=True)
-        ))  # fmt: skip
+        found: dict[int, Message] = {}
+        for condition in (missed, stale):
+            for row in self.session.scalars(
+                select(Message).where(condition).order_by(Message.id)
+                .with_for_update(skip_locked=True).execution_options(populate_existing=True)
+            ):  # fmt: skip
+                found[row.id] = row
+        rows = [found[i] for i in sorted(found)]
         ids: list[int] = []
         replan: set[int] = set()
         for row in rows:
