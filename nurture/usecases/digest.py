@@ -33,8 +33,8 @@ def digest_context(app: Any, now: datetime) -> dict[str, Any]:
                 "id": m.id,
                 "contact": " ".join(x for x in (c.first_name, c.last_name) if x) or c.email,
                 "occasion": m.occasion,
-                "send_at": m.send_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
-                "deadline": deadline.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                "send_at": m.send_at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"),  # the zone named: the approver's, not the contact's
+                "deadline": deadline.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"),
                 "_deadline": deadline,
             }
 
