@@ -68,12 +68,22 @@ def import_(path: Path, fmt: str, dry_run: bool) -> None:
     for notice in summary.notices:  # row 0: a note about the whole file, which has no line of its own
         where = f"{path}:{notice.row}" if notice.row else str(path)
         click.echo(f"{where}: note: {notice.message}", err=True)
+    for dup in summary.possible_duplicates:
+        click.echo(f"{path}:{dup.row}: {dup.describe()}", err=True)
     prefix = "dry run, nothing changed: would have " if dry_run else ""
+    shown = 5
+    names = [j.name + (" (new role)" if j.new_role else "") for j in summary.job_changed[:shown]]
+    if summary.job_changes > len(names):
+        names.append(f"{summary.job_changes - len(names)} more")
+    who = (" for " + ", ".join(names[:-1]) + " and " + names[-1]) if len(names) > 1 else (
+        f" for {names[0]}" if names else "")  # fmt: skip
     click.echo(
         f"{prefix}{summary.created} created, {summary.updated} updated, {summary.unchanged} unchanged, "
         f"{summary.rejected} rejected ({reader.format})"
-        + (f"; {summary.job_changes} job change(s) {'would be ' if dry_run else ''}recorded"
-           if summary.job_changes else "")  # fmt: skip
+        + (f"; {summary.job_changes} job change(s) {'would be ' if dry_run else ''}recorded{who}"
+           if summary.job_changes else "")
+        + (f"; {len(summary.possible_duplicates)} possible duplicate(s) to check (listed above)"
+           if summary.possible_duplicates else "")  # fmt: skip
     )
     if summary.rejected:
         done = "this was a dry run, nothing is in yet" if dry_run else "good rows are in"
@@ -216,12 +226,13 @@ EDITABLE = {
 @click.option("--consent", type=EDITABLE["consent"])
 @click.option("--consent-source")
 @click.option("--note")
+@click.option("--email", help="The contact's new address (it moved); refused if another contact has it.")
 @global_options
 @handle_errors
 def contacts_edit(ref: str, **fields: Any) -> None:
     """Correct a record; its open messages are re-rendered (review → pending once addressable)."""
     from nurture.adapters.db.contact_store import ContactStore
-    from nurture.usecases.contact_edit import validated_changes
+    from nurture.usecases.contact_edit import change_address, validated_changes
     from nurture.usecases.contact_values import read_as_import
 
     app = load_app(need_library=True)
@@ -231,17 +242,33 @@ def contacts_edit(ref: str, **fields: Any) -> None:
     changes = validated_changes(given, app.now())
     if not changes:
         fail("nothing to change; give at least one option, e.g. --gender female", 2)
+    old_email: str | None = None
+    readdressed = unbounced = False
     with app.factory() as session, session.begin():
         store = ContactStore(session)
         row = store.row(ref)
+        if "email" in changes:
+            address = change_address(session, row, changes.pop("email"))
+            if address:
+                old_email, readdressed, unbounced = row.email, True, "bounced" in address
+                changes.update(address)
         store.update(row, changes, app.now(), actor())
         session.flush()
         moved = app.desk().recompose_contact(session, row.id, actor())
         data = contact_json(store.get(row.id))
     if opts().json:
-        emit_json({**data, "messages_moved": moved})
+        emit_json({**data, "messages_moved": moved}
+                  | ({"previous_email": old_email, "bounce_cleared": unbounced} if "email" in given else {}))  # fmt: skip
         return
     click.echo(f"contact {data['id']} updated")
+    if "email" in given:
+        if not readdressed:
+            click.echo(f"address: {data['email']} (unchanged)")
+        else:
+            click.echo(f"address: {old_email or '(none)'} → {data['email']}; an import finds the contact by it from "
+                       "now on, and its messages go to it")  # fmt: skip
+        if unbounced:
+            click.echo("the bounce recorded for the old address no longer blocks mail to the contact")
     click.echo(f"salutation: {data['salutation'] or 'still needs review: ' + str(data['review_reason'])}")
     for status, n in moved.items():
         click.echo(f"{n} message(s) now {status}")
