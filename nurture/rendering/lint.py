@@ -51,6 +51,8 @@ _EVENT_DETAILS: dict[str, list[dict[str, Any]]] = {
         {"company": "Muster GmbH"},
         {"position": "Head of Sales"},
         {"old_company": "Alt AG", "old_position": "Sales"},
+        # a new role at the same company (the templates' `new_role` branch)
+        {"company": "Muster GmbH", "old_company": "Muster GmbH", "position": "Head of Sales", "old_position": "Sales"},
         {},
     ],
     "promotion": [{"position": "Head of Marketing"}, {}],
