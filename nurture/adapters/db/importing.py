@@ -21,6 +21,7 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from nurture.adapters.db.contact_store import ContactStore, to_view
+from nurture.adapters.db.engine import fold
 from nurture.adapters.db.tables import Contact, Event, ImportRun
 from nurture.adapters.importers.records import ImportedContact, ImportNotice, RowProblem
 from nurture.domain.addressing.names import display_name
@@ -46,19 +47,6 @@ class ImportDefaults:
 def text_key(value: str | None) -> str:
     """A name or company as compared for duplicates: case-insensitive, runs of white space as one space."""
     return " ".join((value or "").split()).casefold()
-
-
-def _sql_lower_forms(text: str) -> set[str]:
-    """What `lower()` in the database may give for a stored spelling of `text` (any case).
-
-    PostgreSQL folds every letter; SQLite folds only ASCII letters, so a stored "MÜLLER" reads
-    "mÜller" there: the forms of the usual spellings (as written, lower, upper, title case).
-    """
-    forms: set[str] = set()
-    for spelling in (text, text.lower(), text.upper(), text.title()):
-        forms.add(spelling.lower())
-        forms.add("".join(ch.lower() if ch.isascii() else ch for ch in spelling))
-    return forms
 
 
 @dataclass(frozen=True)
@@ -338,15 +326,15 @@ class Importer:
         firsts: set[str] = set()
         for rec, _, key in keyed:
             if key[1]:
-                lasts |= _sql_lower_forms(" ".join((rec.last_name or "").split()))
+                lasts.add(" ".join((rec.last_name or "").split()).lower())
             else:
-                firsts |= _sql_lower_forms(" ".join((rec.first_name or "").split()))
+                firsts.add(" ".join((rec.first_name or "").split()).lower())
         conditions = []
         if lasts:
-            conditions.append(func.lower(Contact.last_name).in_(sorted(lasts)))
+            conditions.append(fold(Contact.last_name).in_(sorted(lasts)))
         if firsts:
             conditions.append(and_(or_(Contact.last_name.is_(None), Contact.last_name == ""),
-                                   func.lower(Contact.first_name).in_(sorted(firsts))))  # fmt: skip
+                                   fold(Contact.first_name).in_(sorted(firsts))))  # fmt: skip
         query = (
             select(Contact)
             .where(Contact.id <= (self._last_before or 0), or_(*conditions))
