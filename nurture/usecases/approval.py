@@ -324,21 +324,16 @@ def hold_back_gone_items(
     # Only the affected rows are read: planning runs hourly over queues of many thousand drops.
     lapsed = [and_(Message.content_id == item.id, Message.occasion_date > item.valid_until)
               for item in library if item.valid_until is not None]  # fmt: skip
-    gone = list(session.scalars(
-        select(Message.id).where(
+    rows = session.scalars(
+        select(Message)
+        .where(
             Message.status.in_(("pending", "review", "approved")), Message.content_id.is_not(None),
             or_(Message.content_id.not_in(sorted({item.id for item in library}) or [""]), *lapsed),
         )
-    ))  # fmt: skip
-    if not gone:
-        return 0
-    rows = session.scalars(
-        select(Message)
-        .where(Message.id.in_(gone), Message.status.in_(("pending", "review", "approved")))
         .order_by(Message.id)
         .with_for_update(skip_locked=True)
         .execution_options(populate_existing=True)
-    )
+    )  # fmt: skip
     moved = recompose_rows(session, composer, library, list(rows), actor, now,
                            "held back: its content item left the library or expired")  # fmt: skip
     return moved.get("blocked", 0)

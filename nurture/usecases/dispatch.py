@@ -203,9 +203,9 @@ class Dispatcher:
 
     def _settle_dead_leases(self) -> int:
         with self.factory() as session, session.begin():
-            store = MessageStore(session)
-            store.settle_dead_leases(self.clock())
-            return len(store.expire_missed(self.clock()))
+            store, now = MessageStore(session), self.clock()
+            store.settle_dead_leases(now)
+            return len(store.expire_missed(now))
 
     def _batch(self) -> int:
         """How many messages a worker claims at once: a few, fewer under a rate cap.

@@ -481,17 +481,11 @@ def withdraw_switched_off(session: Session, enabled: frozenset[str]) -> int:
     queue, not only future ones; an approved one stays (a person decided it should go). Switched
     on again, the next run plans them anew. Returns how many were taken back.
     """
-    off = and_(
+    return _take_back(session, and_(
         Message.occasion.not_in(sorted(enabled)),
         or_(Message.status.in_((PLANNED, "pending", "blocked")),
             and_(Message.status == "review", Message.handed_at.is_(None))),
-    )  # fmt: skip
-    session.execute(
-        update(Contact).where(Contact.id.in_(select(Message.contact_id).where(off))).values(next_due_at=None)
-        .execution_options(synchronize_session=False)
-    )  # fmt: skip
-    done = session.execute(delete(Message).where(off).execution_options(synchronize_session=False))
-    return int(done.rowcount or 0)
+    ))  # fmt: skip
 
 
 def take_back_undecided(session: Session) -> int:
@@ -500,14 +494,19 @@ def take_back_undecided(session: Session) -> int:
     Called when the rules or the content library changed; the sweep of the same run plans them
     again under the new rules, with the same keys where nothing changed for them.
     """
-    undecided = select(Message.contact_id).where(Message.status == PLANNED)
+    return _take_back(session, Message.status == PLANNED)
+
+
+def _take_back(session: Session, which: Any) -> int:
+    """Delete the messages `which` selects; their contacts are looked at again by the next run.
+
+    Each contact's next due day counted on what is taken back, so it is cleared first.
+    """
     session.execute(
-        update(Contact).where(Contact.id.in_(undecided)).values(next_due_at=None)
+        update(Contact).where(Contact.id.in_(select(Message.contact_id).where(which))).values(next_due_at=None)
         .execution_options(synchronize_session=False)
-    )  # fmt: skip  # their next due day counted on what is taken back: looked at again
-    done = session.execute(
-        delete(Message).where(Message.status == PLANNED).execution_options(synchronize_session=False)
-    )
+    )  # fmt: skip
+    done = session.execute(delete(Message).where(which).execution_options(synchronize_session=False))
     return int(done.rowcount or 0)
 
 

@@ -19,11 +19,7 @@ OPEN = ("planned", "pending", "review", "blocked", "approved", "failed")
 
 
 def unsubscribe_contact(
-    factory: sessionmaker[Session],
-    ref: str | int,
-    now: datetime,
-    actor: str,
-    source: str,
+    factory: sessionmaker[Session], ref: str | int, now: datetime, actor: str, source: str
 ) -> tuple[ContactView, int]:
     """Mark the contact unsubscribed and reject its open messages; returns (contact, messages cancelled).
 
