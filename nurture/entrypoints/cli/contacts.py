@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import os
 import tempfile
+from collections.abc import Mapping
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any
@@ -403,12 +404,10 @@ def touch(ref: str | None, day: datetime | None, note: str | None, import_path: 
             if result.get("withdrawn"):
                 click.echo(f"{result['withdrawn']} content drop(s) or reconnect(s) planned from earlier touches were "
                            "taken back; the next plan run plans them anew from these mails")  # fmt: skip
-            strangers = int(result.get("not_contacts", 0))  # type: ignore[call-overload]
+            strangers, sample = _not_contacts(result)
             if strangers:
-                sample = ", ".join(result.get("not_contacts_sample", []))  # type: ignore[arg-type]
-                more = f" and {strangers - 10} more" if strangers > 10 else ""
                 click.echo(f"{strangers} recipient address(es) are no contact, so nothing was recorded for them: "
-                           f"{sample}{more}; to count these mails, import those people "
+                           f"{sample}; to count these mails, import those people "
                            "(`nurture import`) and run this again (nothing is recorded twice)")  # fmt: skip
         unread = result.get("unread", 0)
         if unread:
@@ -428,6 +427,13 @@ def touch(ref: str | None, day: datetime | None, note: str | None, import_path: 
     if withdrawn:
         click.echo(f"{withdrawn} content drop(s) or reconnect(s) planned from the earlier touch were taken back; "
                    "the next plan run plans the next one from this touch")  # fmt: skip
+
+
+def _not_contacts(result: Mapping[str, Any]) -> tuple[int, str]:
+    """How many addresses of a mail export are no contact, and the first of them as text."""
+    count = int(result.get("not_contacts", 0))
+    more = f" and {count - 10} more" if count > 10 else ""
+    return count, ", ".join(result.get("not_contacts_sample", [])) + more
 
 
 @cli.command("unsubscribe")
@@ -476,11 +482,9 @@ def _import_opt_outs(app: Any, path: Path) -> None:
             click.echo(line)
         click.echo(f"{result['mails']} mail(s) read: {result['unsubscribed']} contact(s) unsubscribed, "
                    f"{result['bounced']} marked bounced, {result['already']} already so")  # fmt: skip
-        strangers = int(result.get("not_contacts", 0))
+        strangers, sample = _not_contacts(result)
         if strangers:
-            sample = ", ".join(result.get("not_contacts_sample", []))
-            more = f" and {strangers - 10} more" if strangers > 10 else ""
-            click.echo(f"{strangers} address(es) bounced or failed but are no contact: {sample}{more}")
+            click.echo(f"{strangers} address(es) bounced or failed but are no contact: {sample}")
     unread = result.get("unread", 0)
     if unread:
         fail(f"{unread} mail(s) could not be read; look at them in {path} yourself (an opt-out among them must "
