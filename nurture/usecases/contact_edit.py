@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +16,7 @@ from nurture.domain.email_address import InvalidEmail, normalise_email
 from nurture.domain.vocabulary import MAX_LENGTH, control_character
 from nurture.errors import NurtureError
 from nurture.planning.send_time import UnknownTimeZone, zone
+from nurture.usecases.contact_values import read_as_import
 
 # A message not yet handed to the relay (or handed over and failed): built again at its next attempt.
 UNSENT = ("planned", "pending", "review", "blocked", "approved", "failed")
@@ -23,8 +24,15 @@ UNSENT = ("planned", "pending", "review", "blocked", "approved", "failed")
 TEXT_FIELDS = ("first_name", "last_name", "title", "company", "position", "consent_source", "note")
 
 
-def validated_changes(fields: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    """Column values from edit options; a bad value raises with a plain hint."""
+def validated_changes(
+    fields: Mapping[str, Any], now: datetime, label: Callable[[str], str] = lambda name: "--" + name.replace("_", "-")
+) -> dict[str, Any]:
+    """Column values from edit options; a bad value raises with a plain hint.
+
+    Country, time zone and birthday are first read by the import's own parsers (`read_as_import`,
+    its refusals named by `label(field)`), so an edit accepts and stores exactly what an import does.
+    """
+    fields = read_as_import(fields, label)
     changes: dict[str, Any] = {}
     if "email" in fields:
         text = str(fields["email"]).strip()
@@ -53,10 +61,7 @@ def validated_changes(fields: Mapping[str, Any], now: datetime) -> dict[str, Any
     if "consent" in fields:
         changes["consent_date"] = now.date()
     if "country" in fields:
-        country = str(fields["country"]).strip().upper()
-        if len(country) != 2 or not country.isalpha():
-            raise NurtureError(f"--country {fields['country']!r} is not a country code; write it like DE, AT, CH or GB")
-        changes["country"] = country
+        changes["country"] = fields["country"]  # an ISO code: read_as_import refused anything else
     if "birthday" in fields:
         text = str(fields["birthday"]).strip()
         day = birthday_date(text)

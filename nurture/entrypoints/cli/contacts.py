@@ -234,12 +234,9 @@ def contacts_edit(ref: str, **fields: Any) -> None:
     """Correct a record; its open messages are re-rendered (review → pending once addressable)."""
     from nurture.adapters.db.contact_store import ContactStore
     from nurture.usecases.contact_edit import change_address, validated_changes
-    from nurture.usecases.contact_values import read_as_import
 
     app = load_app(need_library=True)
     given = {k: v for k, v in fields.items() if v is not None}
-    # Country, time zone and birthday are checked by the import's own rules, with its words.
-    given = read_as_import(given, lambda name: "--" + name.replace("_", "-"))
     changes = validated_changes(given, app.now())
     if not changes:
         fail("nothing to change; give at least one option, e.g. --gender female", 2)

@@ -29,7 +29,6 @@ from nurture.entrypoints.web.pages import plain_name
 from nurture.entrypoints.web.site import ACTOR, checked_form, int_or, site
 from nurture.errors import NurtureError
 from nurture.usecases.contact_edit import validated_changes
-from nurture.usecases.contact_values import read_as_import
 
 REVIEW_LIMIT = 200
 FIX_FIELDS = ("first_name", "last_name", "gender", "title", "formality", "language", "country", "tier")
@@ -127,7 +126,7 @@ def form_changes(form: FormData, now: datetime) -> dict[str, Any]:
             continue
         fields[name] = value
     # The country is checked by the import's own rules, with its words ("XX" is no country).
-    return validated_changes(read_as_import(fields, lambda name: name.replace("_", " ")), now)
+    return validated_changes(fields, now, lambda name: name.replace("_", " "))
 
 
 def save_contact(app: App, cid: int, changes: dict[str, Any]) -> tuple[str | None, str | None, dict[str, int]]:
