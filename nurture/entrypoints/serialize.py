@@ -15,14 +15,14 @@ def iso(value: datetime | date | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def local_iso(value: datetime | None, timezone: str) -> str | None:
+def local_iso(value: datetime | None, timezone: str, timespec: str = "auto") -> str | None:
     """An instant in the contact's own zone, ISO-8601 with offset."""
     if value is None:
         return None
     try:
-        return value.astimezone(zone(timezone)).isoformat()
+        return value.astimezone(zone(timezone)).isoformat(timespec=timespec)
     except UnknownTimeZone:  # a stored zone that is none ("Europe" is a folder)
-        return value.isoformat()
+        return value.isoformat(timespec=timespec)
 
 
 def contact_json(view: ContactView) -> dict[str, Any]:

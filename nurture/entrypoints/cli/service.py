@@ -171,7 +171,8 @@ def status() -> None:
 def _local_time(stamp: str, zone: str) -> str:
     """A stored instant in the config's `[general] timezone`, to the second, with its offset."""
     from datetime import UTC, datetime
-    from zoneinfo import ZoneInfo
+
+    from nurture.entrypoints.serialize import local_iso
 
     try:
         value = datetime.fromisoformat(stamp)
@@ -179,7 +180,7 @@ def _local_time(stamp: str, zone: str) -> str:
         return str(stamp)
     if value.tzinfo is None:  # stored in UTC
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(ZoneInfo(zone)).isoformat(timespec="seconds")
+    return local_iso(value, zone, timespec="seconds") or str(stamp)
 
 
 def _readable(counts: object) -> str:
