@@ -18,11 +18,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import and_, bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from nurture.adapters.db.batches import dialect_of, one_of, update_by_id
 from nurture.adapters.db.contact_store import to_view
+from nurture.adapters.db.message_store import take_back
 from nurture.adapters.db.tables import MAX_ID, Contact, Event, Message, MessageLog
 from nurture.domain.content import ContentItem
 from nurture.usecases.compose import Composed, Composer
@@ -145,16 +146,9 @@ class PlannedComposer:
 
     @staticmethod
     def _withdraw(session: Session, rows: list[Any], summary: ComposeSummary) -> None:
-        ids = [r.id for r in rows]
-        done = session.execute(
-            _messages.delete().where(one_of(_messages.c.id, ids, dialect_of(session)), _messages.c.status == PLANNED)
-        )
-        session.execute(
-            update(_contacts)
-            .where(one_of(_contacts.c.id, {r.contact_id for r in rows}, dialect_of(session)))
-            .values(next_due_at=None)
-        )  # the next planning run looks at these contacts again
-        summary.withdrawn += int(done.rowcount or 0)
+        ids = [r.id for r in rows]  # still planned only: one someone opened meanwhile keeps its words
+        which = and_(one_of(_messages.c.id, ids, dialect_of(session)), _messages.c.status == PLANNED)
+        summary.withdrawn += take_back(session, which)
 
     def _contact_rows(self, session: Session, ids: set[int]) -> dict[int, Any]:
         if not ids:

@@ -27,7 +27,7 @@ from sqlalchemy import and_, bindparam, delete, or_, select, union, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from nurture.adapters.db.batches import dialect_of, one_of, refresh_statistics, update_by_id
-from nurture.adapters.db.message_store import MessageStore, insert_planned
+from nurture.adapters.db.message_store import MessageStore, insert_planned, take_back
 from nurture.adapters.db.plan_marks import (
     last_mark,
     newest_event_id,
@@ -481,7 +481,7 @@ def withdraw_switched_off(session: Session, enabled: frozenset[str]) -> int:
     queue, not only future ones; an approved one stays (a person decided it should go). Switched
     on again, the next run plans them anew. Returns how many were taken back.
     """
-    return _take_back(session, and_(
+    return take_back(session, and_(
         Message.occasion.not_in(sorted(enabled)),
         or_(Message.status.in_((PLANNED, "pending", "blocked")),
             and_(Message.status == "review", Message.handed_at.is_(None))),
@@ -494,20 +494,7 @@ def take_back_undecided(session: Session) -> int:
     Called when the rules or the content library changed; the sweep of the same run plans them
     again under the new rules, with the same keys where nothing changed for them.
     """
-    return _take_back(session, Message.status == PLANNED)
-
-
-def _take_back(session: Session, which: Any) -> int:
-    """Delete the messages `which` selects; their contacts are looked at again by the next run.
-
-    Each contact's next due day counted on what is taken back, so it is cleared first.
-    """
-    session.execute(
-        update(Contact).where(Contact.id.in_(select(Message.contact_id).where(which))).values(next_due_at=None)
-        .execution_options(synchronize_session=False)
-    )  # fmt: skip
-    done = session.execute(delete(Message).where(which).execution_options(synchronize_session=False))
-    return int(done.rowcount or 0)
+    return take_back(session, Message.status == PLANNED)
 
 
 class PlanStopped(Exception):

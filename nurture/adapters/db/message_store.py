@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, case, func, insert, null, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, case, delete, func, insert, null, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
@@ -176,6 +176,20 @@ def _still_mailable(session: Session, rows: Sequence[Mapping[str, Any]], dialect
         query = query.order_by(_contacts.c.id).with_for_update(read=True)
     mailable = set(session.scalars(query))
     return [r for r in rows if r["contact_id"] in mailable]
+
+
+def take_back(session: Session, which: Any) -> int:
+    """Delete the messages `which` selects; their contacts are looked at again by the next plan run.
+
+    Each contact's next due day counted on what is taken back, so it is cleared first.
+    Returns how many messages were deleted.
+    """
+    session.execute(
+        update(Contact).where(Contact.id.in_(select(Message.contact_id).where(which))).values(next_due_at=None)
+        .execution_options(synchronize_session=False)
+    )  # fmt: skip
+    done = session.execute(delete(Message).where(which).execution_options(synchronize_session=False))
+    return int(done.rowcount or 0)
 
 
 class MessageStore:
