@@ -17,7 +17,7 @@ words in the same run (see `nurture.usecases.compose_planned`), the rest in a la
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from datetime import time as day_time
@@ -197,6 +197,39 @@ def due_contact_ids(session: Session, now: datetime, rules: PlanningRules, mark:
     return list(session.scalars(select(found.c.id).order_by(found.c.id)))
 
 
+def mailable_contacts(session: Session, *, after: int = 0, limit: int = 500) -> list[Any]:
+    """The next `limit` contacts after id `after` that may get mail, due or not (for the contact plan's forecast)."""
+    query = mailable(select(*_PLAN_COLUMNS)).where(Contact.id > after).order_by(Contact.id).limit(limit)
+    return list(session.execute(query))
+
+
+def events_for(session: Session, ids: list[int], now: datetime) -> dict[int, list[PlanEvent]]:
+    """The events planning looks at for these contacts: the recent ones, and work anniversaries still ahead."""
+    found: dict[int, list[PlanEvent]] = {}
+    # A work anniversary recorded ahead of its day is read until that day has passed everywhere.
+    query = select(Event).where(
+        one_of(Event.contact_id, ids, dialect_of(session)),
+        or_(
+            Event.learned_at >= now - EVENT_LOOKBACK,
+            and_(Event.kind == "work_anniversary", Event.date >= (now - timedelta(days=1)).date()),
+        ),
+    )
+    for ev in session.scalars(query):
+        found.setdefault(ev.contact_id, []).append(
+            PlanEvent(ev.id, ev.contact_id, ev.kind, ev.date, ev.learned_at, dict(ev.details or {}))
+        )
+    return found
+
+
+def neighbour_items(neighbours: Iterable[int], sent_to: dict[int, dict[str, datetime]]) -> dict[str, datetime]:
+    """Each content item sent or planned to one of `neighbours`, with its latest time (colleague de-duplication)."""
+    items: dict[str, datetime] = {}
+    for other in neighbours:
+        for item, at in sent_to.get(other, {}).items():
+            keep_latest(items, item, at)
+    return items
+
+
 def plan_input(row: Any, degree: int) -> PlanContact:
     """A contact row (with the columns of `_PLAN_COLUMNS`) as planning's input."""
     return PlanContact(
@@ -364,7 +397,7 @@ class Planner:
             ids = [row.id for row in rows]
             store = MessageStore(session)
             existing = store.existing_for(ids)
-            events = self._events(session, ids, now)
+            events = events_for(session, ids, now)
             neigh, degree = neighbours_of(session, rows)
             all_neigh = set().union(*neigh.values()) if neigh else set()
             sent_to_neigh = store.items_sent_to(all_neigh, now - self.rules.content_gap)
@@ -372,10 +405,7 @@ class Planner:
             due_changes: list[dict[str, Any]] = []
             horizon_end = now + self.rules.horizon
             for row in rows:
-                items: dict[str, datetime] = {}
-                for other in neigh.get(row.id, ()):
-                    for item, at in sent_to_neigh.get(other, {}).items():
-                        _keep_latest(items, item, at)
+                items = neighbour_items(neigh.get(row.id, ()), sent_to_neigh)
                 contact = plan_input(row, degree.get(row.id, 0))
                 mine = existing[row.id]
                 mine_events = events.get(row.id, [])
@@ -386,7 +416,7 @@ class Planner:
                     new_rows.append(self._row(row.language, planned, now))
                     if planned.content_id is not None and row.id in all_neigh:
                         # Colleagues later in this batch see it too: they are not written yet.
-                        _keep_latest(sent_to_neigh.setdefault(row.id, {}), planned.content_id, planned.send_at)
+                        keep_latest(sent_to_neigh.setdefault(row.id, {}), planned.content_id, planned.send_at)
                 if result.messages:
                     mine = mine + [_as_existing(p) for p in result.messages]
                 due = next_content_due(contact, mine, self.rules, now)
@@ -404,22 +434,6 @@ class Planner:
                 summary.by_status[PLANNED] = summary.by_status.get(PLANNED, 0) + len(added)
             # The ones due soon get their words now; any other planned message due soon, at the run's end.
             return [i for i, at in added if at <= until], ids[-1]
-
-    def _events(self, session: Session, ids: list[int], now: datetime) -> dict[int, list[PlanEvent]]:
-        found: dict[int, list[PlanEvent]] = {}
-        # A work anniversary recorded ahead of its day is read until that day has passed everywhere.
-        query = select(Event).where(
-            one_of(Event.contact_id, ids, dialect_of(session)),
-            or_(
-                Event.learned_at >= now - EVENT_LOOKBACK,
-                and_(Event.kind == "work_anniversary", Event.date >= (now - timedelta(days=1)).date()),
-            ),
-        )
-        for ev in session.scalars(query):
-            found.setdefault(ev.contact_id, []).append(
-                PlanEvent(ev.id, ev.contact_id, ev.kind, ev.date, ev.learned_at, dict(ev.details or {}))
-            )
-        return found
 
     def _row(self, language: str, planned: PlannedMessage, now: datetime) -> dict[str, Any]:
         """The decision, stored as a `planned` message: its words are written when it comes near."""
@@ -462,7 +476,7 @@ def _set_due(session: Session, changes: list[dict[str, Any]]) -> None:
         session.execute(_SET_DUE, [{"w_id": c["id"], "v_due": c["next_due_at"]} for c in changes])
 
 
-def _keep_latest(items: dict[str, datetime], item: str, at: datetime) -> None:
+def keep_latest(items: dict[str, datetime], item: str, at: datetime) -> None:
     """Remember when `item` went (or goes) to a colleague: the latest time counts for the content gap."""
     if item not in items or items[item] < at:
         items[item] = at

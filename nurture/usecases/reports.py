@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,9 +18,11 @@ from sqlalchemy.orm import Session
 
 from nurture.adapters.db.tables import Contact, Message, PlanMark, Touch
 from nurture.domain.birthdays import birthday_date
+from nurture.domain.content import ContentItem
 from nurture.domain.vocabulary import MAILABLE_CONSENTS
-from nurture.planning.inputs import CADENCE_OCCASIONS, STALE_AFTER
+from nurture.planning.inputs import CADENCE_OCCASIONS, STALE_AFTER, PlanningRules
 from nurture.planning.send_time import UnknownTimeZone, zone
+from nurture.usecases.forecast import foreseen_touches
 
 PLANNED = ("planned", "pending", "approved", "review", "blocked", "sending")
 
@@ -33,12 +35,22 @@ def _local(at: datetime, timezone: str) -> datetime:
         return at.astimezone(UTC)
 
 
-def plan_report(session: Session, now: datetime, months: int) -> list[dict[str, Any]]:
-    """Contacts with their planned touches in the next `months` months, in send order.
+def plan_report(
+    session: Session,
+    now: datetime,
+    months: int,
+    rules: PlanningRules | None = None,
+    library: Sequence[ContentItem] = (),
+    progress: Callable[[int], None] | None = None,
+) -> list[dict[str, Any]]:
+    """Contacts with their touches in the next `months` months, in send order.
 
-    A contact that bounced or lost its legal basis keeps its open messages, but none of them
-    will go out (sending checks again): they are no planned touch. Send times are given in the
-    contact's own time zone, as the queue shows them, so both name the same hour.
+    The planned ones are the stored messages (`message_id` and `status` as the queue shows
+    them). With the planning `rules`, the touches the planner will only decide when they come
+    within its horizon are added as `foreseen` (see `nurture.usecases.forecast`), so the plan
+    covers all the months asked for. A contact that bounced or lost its legal basis keeps its
+    open messages, but none of them will go out (sending checks again): they are no planned
+    touch. Send times are given in the contact's own time zone, as the queue shows them.
     """
     until = now + timedelta(days=31 * months)
     rows = session.execute(
@@ -50,22 +62,53 @@ def plan_report(session: Session, now: datetime, months: int) -> list[dict[str, 
     )  # fmt: skip
     plan: dict[int, dict[str, Any]] = {}
     for m, c in rows:
-        entry = plan.setdefault(c.id, {
-            "contact_id": c.id, "name": " ".join(x for x in (c.first_name, c.last_name) if x) or c.email,
-            "email": c.email, "tier": c.tier, "touches": [],
+        plan.setdefault(c.id, _plan_entry(c))["touches"].append({
+            "message_id": m.id, "key": m.key, "occasion": m.occasion, "status": m.status,
+            "send_at": _local(m.send_at, c.timezone).isoformat(), "subject": m.subject, "content_id": m.content_id,
+            "reason": m.reason if m.status in ("review", "blocked") else None,
         })  # fmt: skip
-        entry["touches"].append({"message_id": m.id, "occasion": m.occasion, "status": m.status,
-                                 "send_at": _local(m.send_at, c.timezone).isoformat(), "subject": m.subject})  # fmt: skip
-    return list(plan.values())
+    if rules is None:
+        return list(plan.values())
+    titles = {item.id: item.title for item in library}
+    foreseen: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for f in foreseen_touches(session, now, until, rules, library, progress=progress):
+        p = f.planned
+        foreseen[f.contact_id].append({
+            "message_id": None, "key": p.key, "occasion": p.occasion, "status": FORESEEN,
+            "send_at": _local(p.send_at, f.timezone).isoformat(), "subject": None, "content_id": p.content_id,
+            "content_title": titles.get(p.content_id or ""), "reason": None,
+        })  # fmt: skip
+    missing = sorted(set(foreseen) - set(plan))
+    for start in range(0, len(missing), 500):
+        for c in session.scalars(select(Contact).where(Contact.id.in_(missing[start : start + 500]))):
+            plan[c.id] = _plan_entry(c)
+    for cid, touches in foreseen.items():
+        entry = plan[cid]
+        entry["touches"] = sorted(entry["touches"] + touches, key=lambda t: _utc(t["send_at"]))
+    return [plan[cid] for cid in sorted(plan)]
+
+
+FORESEEN = "foreseen"
+
+
+def _plan_entry(c: Contact) -> dict[str, Any]:
+    name = " ".join(x for x in (c.first_name, c.last_name) if x) or c.email
+    return {"contact_id": c.id, "name": name, "email": c.email, "tier": c.tier, "touches": []}
+
+
+def _utc(local_iso: str) -> datetime:
+    return datetime.fromisoformat(local_iso).astimezone(UTC)
 
 
 def plan_ics(plan: list[dict[str, Any]], now: datetime, domain: str = "nurture") -> bytes:
-    """The plan as iCalendar, one event per planned touch.
+    """The plan as iCalendar, one event per planned or foreseen touch.
 
     Times are written in UTC: a fixed offset would become a TZID without a VTIMEZONE, which
-    calendar programs read as floating or reject. The UIDs carry the sender's `domain`: message
-    numbers start at 1 in every installation, so two companies' plans (or a seller's two
-    accounts) imported into one calendar would otherwise overwrite each other's entries.
+    calendar programs read as floating or reject. Each UID is the touch's planning key (contact,
+    occasion and its day or content item) with the sender's `domain`: a foreseen touch keeps its
+    UID when it is planned, so a calendar that reads the file again updates the entry instead of
+    showing it twice; and two companies' plans (or a seller's two accounts) imported into one
+    calendar never overwrite each other's entries.
     """
     from icalendar import Calendar, Event
 
@@ -75,15 +118,25 @@ def plan_ics(plan: list[dict[str, Any]], now: datetime, domain: str = "nurture")
     for entry in plan:
         for t in entry["touches"]:
             ev = Event()
-            start = datetime.fromisoformat(t["send_at"]).astimezone(UTC)
-            ev.add("uid", f"nurture-message-{t['message_id']}@{domain}")
+            start = _utc(t["send_at"])
+            ev.add("uid", f"nurture-{t['key']}@{domain}")
             ev.add("dtstamp", now.astimezone(UTC))
             ev.add("dtstart", start)
             ev.add("dtend", start + timedelta(minutes=15))
             ev.add("summary", f"{t['occasion']}: {entry['name']} ({t['status']})")
-            ev.add("description", t["subject"] or "")
+            ev.add("description", t["subject"] or touch_description(t))
             cal.add_component(ev)
     return cal.to_ical()
+
+
+def touch_description(touch: Mapping[str, Any]) -> str:
+    """What the plan says of a touch whose words are not written yet."""
+    if touch["status"] == FORESEEN:
+        title = touch.get("content_title")
+        return f"foreseen: {title}" if title else "foreseen: decided and written when it comes near"
+    if touch.get("reason"):
+        return f"({touch['status']}: {touch['reason']})"
+    return "(written when it comes near)"
 
 
 @dataclass(frozen=True)

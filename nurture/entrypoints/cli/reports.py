@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import click
 
 from nurture.entrypoints.cli import cli
-from nurture.entrypoints.cli.common import emit_json, global_options, handle_errors, load_app, opts
+from nurture.entrypoints.cli.common import Progress, emit_json, global_options, handle_errors, load_app, opts
 
 
 @cli.group()
@@ -23,34 +21,39 @@ def report() -> None:
 @global_options
 @handle_errors
 def report_plan(months: int, ics_path: Path | None) -> None:
-    """Every planned touch per contact for the next N months."""
-    from nurture.usecases.reports import plan_ics, plan_report
+    """Every planned touch per contact for the next N months, and those foreseen beyond the horizon."""
+    from nurture.usecases.reports import plan_ics, plan_report, touch_description
 
     app = load_app()
     now = app.now()
+    progress = Progress("foreseeing the contact plan")
     with app.factory() as session:
-        plan = plan_report(session, now, months)
+        plan = plan_report(session, now, months, app.rules, app.library, progress=progress.update)
+    progress.done()
+    for problem in app.library_problems:
+        click.echo(f"warning: {problem}", err=True)
     if ics_path is not None:
         ics_path.parent.mkdir(parents=True, exist_ok=True)
         ics_path.write_bytes(plan_ics(plan, now, app.sender_domain))
-        click.echo(f"wrote {sum(len(p['touches']) for p in plan)} planned touch(es) to {ics_path}", err=True)
+        click.echo(f"wrote {sum(len(p['touches']) for p in plan)} touch(es) to {ics_path}", err=True)
     if opts().json:
         emit_json(plan)
         return
     for entry in plan:
         click.echo(f"{entry['name']} ({entry['tier']}, {entry['email']})")
         for t in entry["touches"]:  # in the contact's own time, as `nurture queue` shows it
-            click.echo(f"    {t['send_at'][:16]}  {t['occasion']:<16} {t['status']:<8} #{t['message_id']:<6} "
-                       f"{t['subject'] or '(written when it comes near)'}")
+            number = f"#{t['message_id']}" if t["message_id"] is not None else ""
+            click.echo(f"    {t['send_at'][:16]}  {t['occasion']:<16} {t['status']:<8} {number:<7} "
+                       f"{t['subject'] or touch_description(t)}")  # fmt: skip
     if not plan:
-        click.echo("nothing planned; run `nurture plan` first", err=True)
-    horizon = app.settings.schedule.horizon
-    if now + horizon < now + timedelta(days=31 * months):
-        # Said, not hidden: the plan is decided `horizon` ahead, so a longer report ends there.
-        reach = (now + horizon).astimezone(ZoneInfo(app.settings.general.timezone))
-        click.echo(f"the plan is decided {horizon.days} days ahead ([schedule] horizon), so it reaches until "
-                   f"{reach:%Y-%m-%d}; later touches are planned as their time comes near "
-                   "(`nurture report coverage` shows who is short of them)", err=True)  # fmt: skip
+        click.echo("nothing planned or foreseen: no contact may get mail yet (consent), or every occasion is "
+                   "switched off in [occasions]", err=True)  # fmt: skip
+    elif any(t["status"] == "foreseen" for entry in plan for t in entry["touches"]):
+        horizon = app.settings.schedule.horizon
+        # Said, not hidden: a foreseen touch is the planner's present answer, not a decision.
+        click.echo(f"\"foreseen\": the planner decides {horizon.days} days ahead ([schedule] horizon); these are "
+                   "the touches it would plan today, with their day and item. A new event, an edit, a reply or a "
+                   "new library item can still change them", err=True)  # fmt: skip
 
 
 @report.command("coverage")

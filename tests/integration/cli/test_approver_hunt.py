@@ -4,6 +4,8 @@ note reaching the contact's mail, and queue times in several zones without sayin
 
 from __future__ import annotations
 
+import itertools
+
 from .conftest import SAMPLE
 
 BIRTHDAY_EMMA = "emma.thompson@example.co.uk"
@@ -88,9 +90,17 @@ def test_a_test_copy_carries_no_working_unsubscribe_link_of_the_contact(nurture,
     assert "http://127.0.0.1:8080/u/test-copy-does-nothing" in text and "test-copy-does-nothing" in html
 
 
-def test_report_plan_says_where_the_plan_ends_when_asked_for_more(nurture) -> None:
-    """`report plan --months 3` listed two weeks without a word: Karin's birthday in February was simply missing."""
+def test_report_plan_foresees_the_months_past_the_horizon(nurture) -> None:
+    """`report plan --months 3` listed two weeks: Karin's birthday in February was missing from the contact plan."""
     nurture("import", str(SAMPLE))
     nurture("plan")
-    told = nurture("report", "plan", "--months", "3")
-    assert "the plan is decided 14 days ahead ([schedule] horizon), so it reaches until 2026-12-07" in told.stderr
+    told = nurture("report", "plan", "--months", "4")
+    assert '"foreseen": the planner decides 14 days ahead ([schedule] horizon)' in told.stderr
+    after = told.stdout.split("Karin von Stein", 1)[1].splitlines()[1:]
+    karin = "\n".join(itertools.takewhile(lambda line: line.startswith(" "), after))
+    # Born on 29 February: greeted on the 28th in 2027, foreseen as the planner would plan it.
+    assert "2027-02-28T08:30  birthday         foreseen" in karin
+    plan = nurture.json("report", "plan", "--months", "4")
+    touch = next(t for e in plan if e["email"] == "karin.vonstein@example.de" for t in e["touches"]
+                 if t["occasion"] == "birthday")  # fmt: skip
+    assert touch["status"] == "foreseen" and touch["message_id"] is None and touch["send_at"].startswith("2027-02-28")
