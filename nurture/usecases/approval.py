@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from nurture.adapters.db.batches import dialect_of, one_of
 from nurture.adapters.db.contact_store import to_view
 from nurture.adapters.db.message_store import MessageStore
 from nurture.adapters.db.tables import MAX_ACTOR, Contact, Message
@@ -223,17 +224,25 @@ class ApprovalDesk:
         An approved message whose text changes goes back to `pending`: what was approved is
         not what would be sent any more.
         """
+        return self.recompose_contacts(session, [contact_id], actor)
+
+    def recompose_contacts(
+        self, session: Session, contact_ids: Sequence[int], actor: str, why: str = "contact corrected"
+    ) -> dict[str, int]:
+        """`recompose_contact` for many contacts at once (an import that changed them); the moves by status."""
+        if not contact_ids:
+            return {}
         # Locked while re-rendered: an approval (with its personal line) or a claim by the sender
         # running at the same moment either comes first and is seen here, or waits for this edit.
         rows = session.scalars(
             select(Message)
-            .where(Message.contact_id == contact_id, Message.status.in_(OPEN + ("approved",)))
+            .where(one_of(Message.contact_id, contact_ids, dialect_of(session)),
+                   Message.status.in_(OPEN + ("approved",)))
             .order_by(Message.id)
             .with_for_update()
             .execution_options(populate_existing=True)
-        )
-        return recompose_rows(session, self.composer, self.library, list(rows), actor, self.clock(),
-                              "contact corrected")  # fmt: skip
+        )  # fmt: skip
+        return recompose_rows(session, self.composer, self.library, list(rows), actor, self.clock(), why)
 
 
 def compose_stored(

@@ -138,6 +138,12 @@ class Composer:
                             f"{content.valid_until} (its valid_until); extend valid_until (the next plan run frees this "
                             "message) or reject it (the contact's next content drop then follows a cadence later)",
                             "", "", None, None)  # fmt: skip
+        if content is not None and content.language.casefold() != (contact.language or "").casefold():
+            # The contact's language changed after the item was chosen (an edit, a re-import).
+            return Composed("blocked", f"content: the item {content.id!r} is in {content.language!r}, but the contact "
+                            f"reads {contact.language!r} now; reject this message (the contact's next content drop "
+                            f"then brings an item in {contact.language!r}) or set the contact's language back",
+                            "", "", None, None)  # fmt: skip
         salutation = contact.salutation()
         if isinstance(salutation, NeedsReview):
             return Composed("review", f"salutation: {salutation.reason}", "", "", None, None)

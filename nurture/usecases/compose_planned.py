@@ -114,7 +114,7 @@ class PlannedComposer:
         """The planned rows among `ids` with what their words are made of.
 
         With `withdraw_gone` (a planning run), a content drop whose item is no longer in the
-        library, or expired before the drop's day, is set apart instead of being written: it is
+        library, expired before the drop's day, or is not in the contact's language any more, is set apart instead of being written: it is
         taken back and its contact planned again, so the contact gets another item about when
         this one was due instead of a blocked message and a whole cadence of silence.
         """
@@ -135,14 +135,16 @@ class PlannedComposer:
         kept = [r for r in rows if r.contact_id in views]
         gone: list[Any] = []
         if withdraw_gone:
-            gone = [r for r in kept if r.content_id is not None and not self._item_holds(r)]
+            gone = [r for r in kept if r.content_id is not None and not self._item_holds(r, views[r.contact_id])]
             kept = [r for r in kept if r not in gone]
         jobs = [self._job(views[r.contact_id], r, events.get(r.event_id)) for r in kept]
         return _Batch(rows, contacts, events, jobs, kept, gone)
 
-    def _item_holds(self, row: Any) -> bool:
+    def _item_holds(self, row: Any, view: Any) -> bool:
+        """The drop's item is still in the library, valid on its day, and in the contact's (perhaps new) language."""
         item = content_item(self.library, row.content_id)
-        return item is not None and item.available_on(row.occasion_date)
+        return (item is not None and item.available_on(row.occasion_date)
+                and item.language.casefold() == (view.language or "").casefold())  # fmt: skip
 
     @staticmethod
     def _withdraw(session: Session, rows: list[Any], summary: ComposeSummary) -> None:

@@ -12,7 +12,7 @@ often the person changed address, and both records would be mailed.
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -150,6 +150,8 @@ class ImportSummary:
     notices: list[ImportNotice] = field(default_factory=list)
     job_changed: list[JobChange] = field(default_factory=list)
     possible_duplicates: list[PossibleDuplicate] = field(default_factory=list)
+    # Open messages of updated contacts written again, by the status they have now (see `Importer`).
+    messages_moved: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -162,6 +164,7 @@ class ImportSummary:
             "notices": [f"{n.file}:{n.row}: {n.message}" for n in self.notices],
             "job_change_contacts": [j.as_dict() for j in self.job_changed],
             "possible_duplicates": [d.as_dict() for d in self.possible_duplicates],
+            "messages_moved": dict(self.messages_moved),
         }
 
 
@@ -209,9 +212,15 @@ class Importer:
         source: str,
         dry_run: bool = False,
         batch_size: int = 500,
+        after_update: Callable[[Session, list[int]], Mapping[str, int]] | None = None,
     ) -> None:
         self.factory, self.defaults, self.now, self.actor = factory, defaults, now, actor
         self.source, self.dry_run, self.batch_size = source, dry_run, batch_size
+        # Called in each batch's transaction with the contacts it changed: their open messages are
+        # written again from the new details before the change is committed, so no message keeps
+        # a salutation (or language, or name) the contact no longer has.
+        self.after_update = after_update
+        self._updated: list[int] = []
         self.summary = ImportSummary()
         self.path = ""
         # The highest contact id before this import: only contacts up to it count as "there before".
@@ -271,6 +280,11 @@ class Importer:
                     by_url[row.profile_url] = row
             if created:
                 self._find_duplicates(session, created)
+            if self._updated and self.after_update is not None and not self.dry_run:
+                session.flush()
+                for status, n in self.after_update(session, self._updated).items():
+                    self.summary.messages_moved[status] = self.summary.messages_moved.get(status, 0) + n
+            self._updated = []
             if self.dry_run:
                 session.rollback()
             else:
@@ -310,6 +324,7 @@ class Importer:
             self.summary.job_changed.append(JobChange(row.id, row.email, name, new_role))
         store.update(row, changes, self.now, self.actor)
         self.summary.updated += 1
+        self._updated.append(row.id)
 
     def _find_duplicates(self, session: Session, created: list[tuple[ImportedContact, Contact]]) -> None:
         """Report created contacts whose name a contact from before this import has, under another address.

@@ -51,7 +51,11 @@ def import_(path: Path, fmt: str, dry_run: bool) -> None:
     today = now.astimezone(ZoneInfo(app.settings.general.timezone)).date()  # a birthday after it is left out
     reader = read_contacts(path, fmt, today=today)
     progress = Progress(f"importing {path.name}")
-    importer = Importer(app.factory, app.import_defaults(), now, actor(), reader.format, dry_run=dry_run)
+    by = actor()
+    desk = app.desk()
+    importer = Importer(app.factory, app.import_defaults(), now, by, reader.format, dry_run=dry_run,
+                        after_update=lambda session, ids: desk.recompose_contacts(
+                            session, ids, by, "contact updated by import"))  # fmt: skip
 
     def tick() -> None:
         total = reader.bytes_total or 0
@@ -86,6 +90,9 @@ def import_(path: Path, fmt: str, dry_run: bool) -> None:
         + (f"; {len(summary.possible_duplicates)} possible duplicate(s) to check (listed above)"
            if summary.possible_duplicates else "")  # fmt: skip
     )
+    for status, n in sorted(summary.messages_moved.items()):
+        click.echo(f"{n} open message(s) of updated contacts written again, now {status}"
+                   + (" (waiting for approval with their new words)" if status == "pending" else ""))  # fmt: skip
     if summary.rejected:
         done = "this was a dry run, nothing is in yet" if dry_run else "good rows are in"
         click.echo(f"{summary.rejected} row(s) rejected: fix them in {path} and import again ({done})", err=True)
