@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from nurture.domain.addressing import AddressInput, NeedsReview, Salutation, display_name, salutation_for
+from nurture.domain.addressing.german import SWISS, swiss
 from nurture.domain.vocabulary import MAILABLE_CONSENTS
 
 
@@ -58,6 +59,12 @@ class ContactView:
     @property
     def full_name(self) -> str:
         return display_name(self.first_name, self.last_name) or (self.email or f"contact {self.id}")
+
+    @property
+    def mail_name(self) -> str:
+        """The name in the To header, spelt as the salutation spells it (no ß in Swiss Standard German)."""
+        name = display_name(self.first_name, self.last_name) or ""
+        return swiss(name) if self.language == "de" and (self.country or "").upper() in SWISS else name
 
     def blocked_reason(self) -> str | None:
         """Why nothing may be mailed to this contact, or None (product rule 5).

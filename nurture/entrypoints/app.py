@@ -180,7 +180,7 @@ class App:
         return OutgoingMail(
             from_name=s.name,
             from_email=s.email,
-            to_name=view.full_name if test_to is None else "",
+            to_name=view.mail_name if test_to is None else "",
             to_email=test_to or (view.email or ""),
             reply_to=s.reply_to or None,
             subject=row.subject,

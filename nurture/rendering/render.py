@@ -18,6 +18,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from nurture.domain.addressing.german import SWISS, swiss
 from nurture.errors import Location, Problem, TemplateProblem
 from nurture.rendering.environment import make_environment, render_template
 
@@ -53,11 +54,6 @@ def choose_variant(variants: Sequence[str], seed_key: str, occasion: str, occasi
 def one_line(text: str) -> str:
     """A header-safe subject: every run of whitespace (CR, LF, tabs included) becomes one space."""
     return " ".join(text.split())
-
-
-def _swiss(text: str) -> str:
-    # Swiss Standard German has no ß (ADDRESSING.md, Switzerland).
-    return text.replace("ß", "ss").replace("ẞ", "SS")
 
 
 class TemplateRenderer:
@@ -148,8 +144,8 @@ class TemplateRenderer:
                 )
             layout = {"body": body, "footer": html_footer, "subject": subject, "language": language}
             html = self.render_file(LAYOUT, layout, html=True).strip() + "\n"
-        if language == "de" and _country(context) == "CH":
-            subject, text, html = _swiss(subject), _swiss(text), _swiss(html) if html else None
+        if language == "de" and _country(context) in SWISS:  # Swiss Standard German has no ß (also Liechtenstein)
+            subject, text, html = swiss(subject), swiss(text), swiss(html) if html else None
         return RenderedMessage(subject=subject, text=text + "\n", html=html, template=base)
 
 

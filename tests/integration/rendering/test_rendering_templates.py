@@ -175,8 +175,10 @@ def test_subject_cannot_carry_a_header_injection(renderer: TemplateRenderer) -> 
         assert "ACME Bcc: evil@example.com" in msg.subject
 
 
-def test_swiss_contacts_get_ss_instead_of_sharp_s(renderer: TemplateRenderer) -> None:
-    ctx = make_context("de", "birthday", country="CH")
+@pytest.mark.parametrize("country", ["CH", "LI", "li"])
+def test_swiss_contacts_get_ss_instead_of_sharp_s(renderer: TemplateRenderer, country: str) -> None:
+    """Liechtenstein writes Swiss Standard German too: its mails kept "Grüße" under a "Grossmann" salutation."""
+    ctx = make_context("de", "birthday", country=country)
     msg = renderer.render("de", "birthday", ctx, seed_key="x", occasion_date=date(2026, 6, 3), variant="1")
     assert "ß" not in msg.text and "ß" not in (msg.html or "")
     assert "Herzliche Grüsse" in msg.text
