@@ -83,6 +83,16 @@ class ContactView:
         return None
 
 
+def stored_name(first_name: str | None, last_name: str | None, email: str | None, ident: object = None) -> str:
+    """The name exactly as stored, for people who check and fix records (lists, reports, the digest).
+
+    A contact with only a last name is listed by it, not by its address; one without any name by
+    its address, or by its number.
+    """
+    name = " ".join(p.strip() for p in (first_name, last_name) if p and p.strip())
+    return name or email or (f"contact {ident}" if ident is not None else "")
+
+
 def review_state(contact: ContactView) -> tuple[bool, str | None]:
     """(needs_review, reason) as stored on the row, from the salutation builder."""
     result = contact.salutation()

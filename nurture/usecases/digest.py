@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from nurture.adapters.db.message_store import MessageStore
 from nurture.adapters.db.tables import Contact
+from nurture.domain.contacts import stored_name
 from nurture.rendering.mime import OutgoingMail, build_mail
 
 
@@ -31,7 +32,7 @@ def digest_context(app: Any, now: datetime) -> dict[str, Any]:
             deadline = m.expires_at or m.send_at
             return {
                 "id": m.id,
-                "contact": " ".join(x for x in (c.first_name, c.last_name) if x) or c.email,
+                "contact": stored_name(c.first_name, c.last_name, c.email, c.id),
                 "occasion": m.occasion,
                 "send_at": m.send_at.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"),  # the zone named: the approver's, not the contact's
                 "deadline": deadline.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z"),
@@ -43,7 +44,7 @@ def digest_context(app: Any, now: datetime) -> dict[str, Any]:
         for d in items:
             d.pop("_deadline")
         review = [
-            {"id": c.id, "name": " ".join(x for x in (c.first_name, c.last_name) if x) or c.email,
+            {"id": c.id, "name": stored_name(c.first_name, c.last_name, c.email, c.id),
              "reason": c.review_reason or ""}
             for c in review_contacts
         ]  # fmt: skip

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from nurture.adapters.db.tables import Contact, Message, PlanMark, Touch
 from nurture.domain.birthdays import birthday_date
+from nurture.domain.contacts import stored_name
 from nurture.domain.content import ContentItem
 from nurture.domain.vocabulary import MAILABLE_CONSENTS
 from nurture.planning.inputs import CADENCE_OCCASIONS, STALE_AFTER, PlanningRules
@@ -92,7 +93,7 @@ FORESEEN = "foreseen"
 
 
 def _plan_entry(c: Contact) -> dict[str, Any]:
-    name = " ".join(x for x in (c.first_name, c.last_name) if x) or c.email
+    name = stored_name(c.first_name, c.last_name, c.email, c.id)
     return {"contact_id": c.id, "name": name, "email": c.email, "tier": c.tier, "touches": []}
 
 
@@ -227,7 +228,7 @@ def coverage(session: Session, now: datetime, cadence: Mapping[str, timedelta], 
     for c in contacts:
         behind = now - max(since, min(c.created_at, now))
         target = expected_touches(cadence.get(c.tier), behind + ahead)
-        rows.append(CoverageRow(c.id, " ".join(x for x in (c.first_name, c.last_name) if x) or (c.email or ""),
+        rows.append(CoverageRow(c.id, stored_name(c.first_name, c.last_name, c.email, c.id),
                                 c.tier, sent.get(c.id, 0) + manual.get(c.id, 0), planned.get(c.id, 0), target,
                                 next_occasion(c, today)))  # fmt: skip
     return rows

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from nurture.domain.contacts import stored_name
 from nurture.entrypoints.cli import cli
 from nurture.entrypoints.cli.common import (
     Progress,
@@ -111,7 +112,7 @@ def queue(status: str) -> None:
     with app.factory() as session:
         rows = MessageStore(session).list(None if status == "all" else [status])
         data = [message_json(m, c.email, c.timezone) for m, c in rows]
-        names = [c.first_name and f"{c.first_name} {c.last_name or ''}".strip() or c.email for _, c in rows]
+        names = [stored_name(c.first_name, c.last_name, c.email, c.id) for _, c in rows]
     if opts().json:
         emit_json(data)
         return

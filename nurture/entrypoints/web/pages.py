@@ -15,6 +15,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
+from nurture.domain.contacts import stored_name
 from nurture.entrypoints.web.security import SessionCodec, current_session
 from nurture.planning.send_time import UnknownTimeZone, zone
 
@@ -45,7 +46,7 @@ def local_time(value: datetime | None, timezone: str = "UTC", fmt: str = "%Y-%m-
 
 def plain_name(first_name: str | None, last_name: str | None, email: str | None, ident: object) -> str:
     """The name exactly as stored (approvers fix records, so they see them unaltered)."""
-    return " ".join(p for p in (first_name, last_name) if p and p.strip()) or email or f"contact {ident}"
+    return stored_name(first_name, last_name, email, ident)
 
 
 def contact_name(contact: Any) -> str:
