@@ -133,6 +133,8 @@ class Dispatcher:
     concurrency: int = 4
     prefetch: int = 8  # messages a worker claims and hands over per transaction, at most
     batch_window: float = 1.0  # seconds of sending a batch may cover under a rate cap (keeps re-checks fresh)
+    # A batch older than this is checked again before its next message goes (see `_recheck`).
+    recheck_after: float = 1.0
     lease: timedelta = timedelta(minutes=5)
     renew_every: float | None = None  # seconds between lease renewals while the run lasts; default a third of the lease
     max_attempts: int = 8
@@ -251,11 +253,19 @@ class Dispatcher:
                 summary.skipped += skipped
                 if not claimed:
                     return
+                checked = time.monotonic()
                 first = True
                 while batch and (first or self._sending_on()):
                     if not first:
                         await self.limiter.acquire()
                     first = False
+                    if time.monotonic() - checked > self.recheck_after:
+                        # A slow relay (or a pause of this process) made the batch's checks stale.
+                        batch, skipped = await self._recheck(batch)
+                        summary.skipped += skipped
+                        checked = time.monotonic()
+                        if not batch:
+                            break
                     claim, mail = batch[0]
                     if transport is None:
                         transport = self.transports()
@@ -342,6 +352,48 @@ class Dispatcher:
                 [(c.row.id, mail.data if c.fresh_raw else None) for c, mail in ready], self.worker, now, self.lease
             )
         return ready, len(ids), len(ids) - len(ready)
+
+    async def _recheck(self, batch: list[tuple[_Claim, SerializedMail]]) -> tuple[list[tuple[_Claim, SerializedMail]], int]:
+        """The batch's messages that may still go: still this worker's claims, to contacts that may still be mailed.
+
+        The checks made at the hand-over hold for the next second or so; a relay that takes many
+        seconds per message, or a sender process that was stopped for a while, makes them stale
+        before the batch's last message goes. So each later message is checked again first: a
+        claim another sender has settled meanwhile (its lease ran out) is left alone — it is not
+        this worker's any more, and sending it could send it twice — and a contact who
+        unsubscribed, bounced or lost the legal basis meanwhile gets nothing (recorded as failed
+        with the reason, as at the hand-over). Returns the rest of the batch and how many of it
+        may not be mailed now. Should the database not answer, the batch stops here and its rest
+        goes back to the queue (or, failing that too, to review when its lease runs out).
+        """
+        try:
+            kept, skipped = await self._db(self._recheck_now, [claim.row.id for claim, _ in batch])
+        except (DatabaseProblem, OperationalError) as exc:
+            _log.warning(f"the next {len(batch)} message(s) could not be checked again before sending "
+                         f"({database_problem(exc)}); they are not sent in this run")  # fmt: skip
+            await self._give_back(batch)
+            return [], 0
+        lost = [claim.row.id for claim, _ in batch if claim.row.id not in kept and claim.row.id not in skipped]
+        if lost:
+            _log.warning(f"message(s) {', '.join(map(str, lost))} are no longer this sender's (it was held up past "
+                         "its lease and another sender has settled them); not sent from here")  # fmt: skip
+        return [(claim, mail) for claim, mail in batch if claim.row.id in kept], len(skipped)
+
+    def _recheck_now(self, ids: list[int]) -> tuple[set[int], set[int]]:
+        """(ids still held and mailable, ids held but whose contact may not be mailed now: recorded as failed)."""
+        with self.factory() as session, session.begin():
+            store, now = MessageStore(session), self.clock()
+            held = store.keep_claims(ids, self.worker, now, self.lease)
+            kept: set[int] = set()
+            refused: set[int] = set()
+            for row, contact in store.with_contacts(sorted(held)):
+                blocked = to_view(contact).blocked_reason() if contact is not None else "contact deleted"
+                if blocked:
+                    store.finish(row.id, self.worker, "failed", now, reason=f"not sent: {blocked}")
+                    refused.add(row.id)
+                else:
+                    kept.add(row.id)
+            return kept, refused
 
     async def _give_back(self, rest: list[tuple[_Claim, SerializedMail]]) -> None:
         """Handed over but never written to the relay (the run stops, or the relay paused): queued again."""

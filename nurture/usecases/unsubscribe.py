@@ -26,8 +26,8 @@ def unsubscribe_contact(
     The opt-out never fails because a message changed meanwhile (the sender claimed it, a
     person approved it, the planner wrote it): the open messages are read under a lock, so
     such a change is seen before any of them is cancelled. One the sender holds (`sending`)
-    was re-checked before this commit; it is recorded as whatever the relay answers, and a
-    retry of it is refused at its next re-check.
+    is checked again before it goes to the relay (see `being_sent`), unless the relay has it
+    already: then it is recorded as whatever the relay answers, and a retry of it is refused.
     """
     with factory() as session, session.begin():
         store = ContactStore(session)
@@ -47,6 +47,17 @@ def unsubscribe_contact(
             messages.move(row, "rejected", actor, now, note="unsubscribed", reason="the contact unsubscribed")
             cancelled += 1
     return view, cancelled
+
+
+def being_sent(factory: sessionmaker[Session], contact_id: int) -> int:
+    """The contact's messages a sender holds right now (`sending`): said when the contact opts out.
+
+    The sender checks each of them again before it writes it to the relay, so they are not sent;
+    one already with the relay may still arrive, and that is worth telling the person who acts.
+    """
+    with factory() as session:
+        query = select(Message.id).where(Message.contact_id == contact_id, Message.status == "sending")
+        return len(list(session.scalars(query)))
 
 
 def keep_address(factory: sessionmaker[Session], ref: str, now: datetime, actor: str, defaults: ImportDefaults) -> bool:

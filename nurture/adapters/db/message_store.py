@@ -93,6 +93,14 @@ _TAKE = (
     )
     .returning(_messages.c.id)
 )
+# A worker's "still mine?" before it writes the next message of a batch to the relay: the lease
+# is pushed on only where the claim still holds, and the ids it holds come back.
+_KEEP_CLAIMS = (
+    update(_messages)
+    .where(_messages.c.id.in_(_IDS), _messages.c.status == "sending", _messages.c.claimed_by == bindparam("w_worker"))
+    .values(lease_until=bindparam("v_lease", type_=_AT))
+    .returning(_messages.c.id)
+)
 _MESSAGES_BY_ID = select(_messages).where(_messages.c.id.in_(_IDS))
 _CONTACTS_BY_ID = select(_contacts).where(_contacts.c.id.in_(_IDS))
 _HELD = (
@@ -536,6 +544,20 @@ class MessageStore:
         released = list(self._connection().scalars(stmt))
         self.add_log(released, "sending", "approved", worker, now, reason)
         return released
+
+    def keep_claims(self, message_ids: Sequence[int], worker: str, now: datetime, lease: timedelta) -> set[int]:
+        """Of these messages, the ones this worker still holds, their leases pushed to `now + lease`.
+
+        Asked right before the next message of a batch goes to the relay when the batch is no
+        longer fresh: a sender that hung (stopped, swapped out, its host paused) past its lease
+        may find that another sender has settled its claims meanwhile (to review, where a person
+        may have approved them again); what it no longer holds it must not send (fencing by
+        `claimed_by`, in one statement, so no settling can slip in between).
+        """
+        if not message_ids:
+            return set()
+        params = {"w_ids": list(message_ids), "w_worker": worker, "v_lease": now + lease}
+        return set(self._connection().scalars(_KEEP_CLAIMS, params))
 
     def renew_leases(self, worker: str, now: datetime, lease: timedelta) -> int:
         """Push the leases of the messages this worker still holds to `now + lease`: it is alive.

@@ -449,7 +449,7 @@ def _not_contacts(result: Mapping[str, Any]) -> tuple[int, str]:
 @handle_errors
 def unsubscribe(email: str | None, import_path: Path | None) -> None:
     """Opt a contact out for good (or read the opt-outs and bounces of an inbox export)."""
-    from nurture.usecases.unsubscribe import keep_address, unsubscribe_contact
+    from nurture.usecases.unsubscribe import being_sent, keep_address, unsubscribe_contact
 
     app = load_app()
     if import_path is not None:
@@ -463,6 +463,10 @@ def unsubscribe(email: str | None, import_path: Path | None) -> None:
     view, cancelled = unsubscribe_contact(app.factory, email, app.now(), actor(), "cli")
     if not added:
         click.echo(f"{view.email} unsubscribed; {cancelled} open message(s) cancelled")
+        if sending := being_sent(app.factory, view.id):
+            click.echo(f"{sending} message(s) to {view.email} are with the sender right now: it checks again before "
+                       "each one goes and sends none of them, unless one is with the relay already; "
+                       f"`nurture contacts show {view.id}` tells how it ended")  # fmt: skip
     else:
         click.echo(f"{view.email} unsubscribed; it is not imported yet, so it is kept as contact {view.id}: an "
                    "import of that address later fills in the rest but can never undo the opt-out")  # fmt: skip
