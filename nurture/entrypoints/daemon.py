@@ -298,9 +298,11 @@ class Daemon:
                 return False
 
     async def _reload(self, why: str) -> bool:
-        from nurture.entrypoints.cli.service import all_problems
+        from nurture.entrypoints.cli.service import config_problems
 
-        problems = await asyncio.to_thread(all_problems, self.config_path)
+        # What the daemon could not run with (the config, what sending needs, the templates) keeps
+        # the last good configuration; a content item with a problem is only left out, as at the start.
+        problems, item_problems = await asyncio.to_thread(config_problems, self.config_path)
         if problems:
             for p in problems:
                 log.error(str(p))
@@ -311,8 +313,6 @@ class Daemon:
             keep_secrets_out_of_logs(settings)
             app = App(settings, self.clock)
             _ = app.library
-            if app.library_problems:  # changed again since it was checked
-                raise ConfigError(app.library_problems)
         except ConfigError as exc:
             for p in exc.problems:
                 log.error(str(p))
@@ -334,6 +334,11 @@ class Daemon:
                             "it keeps its address, password and secret key until then")  # fmt: skip
         self.app = app
         self._schedule()
+        for p in item_problems or app.library_problems:
+            log.error(str(p))
+        if item_problems or app.library_problems:
+            log.warning("the content items with a problem are left out until the content library is fixed "
+                        "(`nurture check` lists them); planning and sending go on")  # fmt: skip
         log.info(f"configuration reloaded ({why})")
         return True
 

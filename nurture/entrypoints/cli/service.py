@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from html import escape
 from pathlib import Path
 
 import click
@@ -25,17 +26,28 @@ def init() -> None:
 
 
 def all_problems(config_path: Path) -> list:
-    """Every problem of config, templates and content library, for `check` and config reloads."""
+    """Every problem of config, templates and content library, for `check`."""
+    stopping, library = config_problems(config_path)
+    return stopping + library
+
+
+def config_problems(config_path: Path) -> tuple[list, list]:
+    """(problems nurture cannot run with, problems of single content-library items).
+
+    The first kind — the config itself, what sending needs (sender, footer, secrets, the DKIM
+    key), the templates — stops a daemon from starting and a reload from being applied. An item
+    with a problem is only left out of the library (until it is fixed), so those are kept apart:
+    the daemon applies a reload despite them and says which items it leaves out.
+    """
     from nurture.adapters.content_library import load_content_library
     from nurture.domain.guard import scan
     from nurture.rendering.lint import lint_templates
-    from nurture.settings import check_settings
-    from nurture.settings.load import footer_problems
+    from nurture.settings import check_settings, sending_problems
 
     settings, problems = check_settings(config_path)
     if settings is None:
-        return problems
-    problems += footer_problems(settings)
+        return problems, []
+    problems += sending_problems(settings)
     extra, allow = settings.guard.extra_phrases, settings.guard.allow_phrases
 
     def guard(text: str, language: str, *, html: bool = False, **_: object) -> list:
@@ -53,11 +65,11 @@ def all_problems(config_path: Path) -> list:
                                 f"[paths] templates: the folder {settings.templates_dir} does not exist; create it "
                                 "(a copy of the shipped templates/ is a good start) or point [paths] templates at it"))  # fmt: skip
     items, content_problems = load_content_library(settings.content_path)
-    return problems + content_problems + _offers_in_library(items, settings.content_path, guard)
+    return problems, content_problems + _offers_in_library(items, settings.content_path, guard)
 
 
 def _offers_in_library(items: list, path: Path, guard: Callable[..., list]) -> list:
-    """Each library item whose title or summary reads like an offer, at the item's line.
+    """Each library item whose title, summary or link reads like an offer, at the item's line.
 
     A content drop quotes both, and the message is then blocked by the same guard; found here,
     the item can be reworded before any message is planned with it.
@@ -69,11 +81,15 @@ def _offers_in_library(items: list, path: Path, guard: Callable[..., list]) -> l
         found = [f"{finding.phrase} ({finding.rule}) in the {part}"
                  for part, text in (("title", item.title), ("summary", item.summary)) if text
                  for finding in guard(text, item.language)]  # fmt: skip
+        # The link is checked as the message's HTML part carries it (a /shop or ?coupon= target).
+        found += [f"{finding.phrase} ({finding.rule}) in the url"
+                  for finding in guard(f'<a href="{escape(item.url)}">link</a>', item.language, html=True)]  # fmt: skip
         if found:
             problems.append(Problem(Location(str(path), item.line),
                                     f'item "{item.id}": ' + "; ".join(found) + "; this reads like a direct offer "
                                     "and blocks every message that shares the item: reword the title or summary "
-                                    "without prices, discounts or sign-up calls, or, if the phrase is fine, add it "
+                                    "without prices, discounts or sign-up calls (or link to the content itself, not "
+                                    "a shop or pricing page), or, if the phrase is fine, add it "
                                     f"to [guard] allow_phrases under {item.language} in the config"))  # fmt: skip
     return problems
 
