@@ -46,6 +46,10 @@ class TemplateLimitExceeded(SecurityError):
     """A template tried to produce or compute far more than any e-mail needs."""
 
 
+class EmptyValue(jinja2.TemplateError):
+    """A template wrote a value this contact does not have: the mail would say "None"."""
+
+
 class _Budget:
     def __init__(self) -> None:
         self.turns = 0
@@ -118,7 +122,15 @@ def _write_guard(_context: Any, size: int) -> str:
 
 
 def _finalize(value: Any) -> Any:
-    """Every {{ value }}, also inside {% set %} blocks and macros, counts against MAX_WRITTEN."""
+    """Every {{ value }}, also inside {% set %} blocks and macros, counts against MAX_WRITTEN.
+
+    A value the contact does not have (no company, no position) is None, which Jinja would
+    write as the word "None" into the mail ("Grüße an das Team von None."): refused instead, so
+    the message is blocked with the line to fix and `nurture check` finds it on its sample
+    contacts, who lack such details.
+    """
+    if value is None:
+        raise EmptyValue("a value this contact does not have would be written as \"None\"")
     budget = _budget.get()
     if budget is not None:  # called for every {{ }} of every message: the plain-text case stays short
         size = len(value) if type(value) is str else _weight(value)
@@ -491,8 +503,15 @@ def template_file(env: jinja2.Environment, name: str) -> str:
 def _describe(exc: BaseException) -> str:
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return f"syntax error: {(exc.message or '').rstrip('.')}; check the {{% %}} and {{{{ }}}} pairs on this line"
+    if isinstance(exc, EmptyValue):
+        return ("a {{ }} on this line writes a value this contact does not have (it would read \"None\"); "
+                "write it inside {% if … %} … {% endif %}, or give a default: {{ contact.company or \"\" }}")
     if isinstance(exc, jinja2.TemplateNotFound):
-        return f"template {exc.name} does not exist; every wording needs .subject.j2, .txt.j2 and .html.j2"
+        if str(exc.name).endswith((".subject.j2", ".txt.j2", ".html.j2")) and "/_" not in str(exc.name):
+            return f"template {exc.name} does not exist; every wording needs .subject.j2, .txt.j2 and .html.j2"
+        return f"template {exc.name} does not exist; check the name in the {{% include %}} or {{% extends %}}"
+    if isinstance(exc, UnicodeDecodeError):
+        return "the file is not saved as UTF-8; save it as UTF-8 (in the editor's \"save as\" or encoding menu)"
     if isinstance(exc, jinja2.UndefinedError):
         return f"unknown name: {(exc.message or '').rstrip('.')}; see templates/README.md for the variables a template gets"
     if isinstance(exc, SecurityError):

@@ -119,7 +119,7 @@ def check(templates: Path, tmp_path: Path) -> list[str]:
     config = config.replace('content = "content.toml"', f'content = "{ROOT / "config" / "content.toml"}"')
     path = tmp_path / "nurture.toml"
     path.write_text(config, encoding="utf-8")
-    result = CliRunner().invoke(cli, ["--config", str(path), "check"], env={"NURTURE_CONFIG": ""})
+    result = CliRunner().invoke(cli, ["--config", str(path), "check"], env={"NURTURE_CONFIG": "", "NURTURE_SECRET_KEY": "test-secret-key-0123456789abcdef"})
     assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
     assert result.exit_code == 1, result.output
     return [line for line in result.stdout.splitlines() if line.strip()]
@@ -152,3 +152,31 @@ def test_offer_in_an_included_part_is_reported_at_that_part(templates: Path, tmp
     assert f"{partial}:3: offer guard: 20 % Rabatt (discount); reword it, nurture never sends offers" in found
     assert any(line.startswith(f"{macros}:2: offer guard: ") for line in found), found
     assert not any(line.startswith(f"{wording}:") for line in found), found
+
+
+def test_a_value_the_contact_lacks_is_never_written_as_none(templates: Path, tmp_path: Path) -> None:
+    """`{{ note }}` (or `{{ contact.company }}`) wrote "None" into the mail for a message without one."""
+    text, problem, path = render_wording(templates, "{{ salutation }}\n\nP.S. {{ note }}\n")
+    assert text is None and problem is not None
+    said = str(problem)
+    assert said.startswith(f"{path}:3: ") and 'would read "None"' in said and "{% if" in said
+    # With the guard the template asks for, the same contact gets a mail without the line.
+    text, problem, _ = render_wording(
+        templates, "{{ salutation }}\n\n{% if note %}P.S. {{ note }}{% endif %}\nBye\n")
+    assert problem is None and "None" not in text
+    # `nurture check` renders sample contacts without a company: it finds the line before any contact does.
+    path.write_text("{{ salutation }}\n\nP.S. {{ note }}\n", encoding="utf-8")
+    found = check(templates, tmp_path)
+    assert any(line.startswith(f"{path}:3: ") and "None" in line for line in found), found
+
+
+def test_a_template_not_saved_as_utf8_says_so(templates: Path) -> None:
+    path = templates / "en" / "reconnect" / "1.txt.j2"
+    path.write_bytes("{{ salutation }}\n\nGr\xfc\xdfe\n".encode("cp1252"))
+    problem = None
+    try:
+        TemplateRenderer(templates).render("en", "reconnect", make_context("en", "reconnect"), seed_key="x",
+                                           occasion_date=DAY, variant="1")  # fmt: skip
+    except TemplateProblem as exc:
+        problem = exc
+    assert problem is not None and "save it as UTF-8" in str(problem) and str(path) in str(problem)
