@@ -15,12 +15,12 @@ import signal
 import socket
 import subprocess
 import sys
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from nurture.clock import SystemClock
+from nurture.clock import FixedClock, SystemClock
 from nurture.entrypoints import logs
 from nurture.entrypoints.app import App
 from nurture.entrypoints.daemon import Daemon, watched_mtime
@@ -117,8 +117,10 @@ def test_approval_page_without_password_ends_the_start_instead_of_running_withou
 def test_database_outage_in_plan_and_digest_is_one_plain_line(config_copy, caplog):
     """The database goes away: the jobs log one line each and return, ready for their next run."""
     url = f"postgresql+psycopg://nurture:db-pass-4711@127.0.0.1:{free_port()}/nurture"
-    daemon = in_process_daemon(config_copy, {"NURTURE_DATABASE__URL": url,
-                                             "NURTURE_SCHEDULE__DIGEST_TO": '["jana@example.com"]'})  # fmt: skip
+    environ = {"NURTURE_DATABASE__URL": url, "NURTURE_SCHEDULE__DIGEST_TO": '["jana@example.com"]'}
+    # 10:00 in Berlin, after the 08:00 digest time: the digest is due whatever time the suite runs at.
+    clock = FixedClock(datetime(2026, 11, 23, 9, 0, tzinfo=UTC))
+    daemon = Daemon(config_copy, clock, App(load_settings(config_copy, environ={**SECRET_ENV, **environ}), clock))
 
     async def jobs() -> None:
         await daemon.plan_job()  # raised before: the scheduler logged a traceback
