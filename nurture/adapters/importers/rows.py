@@ -74,6 +74,12 @@ def build_contact(
                 out[field] = parse(text)
             except v.ValueProblem as exc:
                 problem(field, str(exc))
+    if "language" in out and not (cells.get("country") or "").strip():
+        # "de-AT" in the language column with no country: the region is the country (ADDRESSING.md
+        # §3/§4/E2 depend on it); left out, the import default (DE) would apply instead.
+        region = v.language_region(cells["language"])
+        if region:
+            out["country"] = region
     birthday = (cells.get("birthday") or "").strip()
     if birthday:
         try:

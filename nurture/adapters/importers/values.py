@@ -155,6 +155,23 @@ def parse_language(value: str) -> str:
     raise ValueProblem(f"{shown(value)} is not a supported language; write {' or '.join(LANGUAGES)}")
 
 
+def language_region(value: str) -> str | None:
+    """The country a language tag names ("de-AT", "de_CH", "de-Latn-AT", "en-US"), else None.
+
+    Only a two-letter region that is an ISO 3166 code counts (and "UK", which can only mean GB);
+    "de-419" or "de-XX" name no country, so the row keeps whatever country it would have had.
+    """
+    subtags = value.strip().replace("_", "-").split("-")[1:]
+    for subtag in subtags:
+        if len(subtag) == 4 and subtag.isalpha():
+            continue  # a script subtag ("Latn") comes before the region
+        key = subtag.upper()
+        if key == "UK":
+            return "GB"
+        return key if len(key) == 2 and key in _COUNTRIES else None
+    return None
+
+
 def parse_country(value: str) -> str:
     key = value.strip().upper()
     if key in _COUNTRIES:

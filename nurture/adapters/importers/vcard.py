@@ -14,7 +14,7 @@ import binascii
 import codecs
 import io
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -24,6 +24,7 @@ from nurture.adapters.importers import values as v
 from nurture.adapters.importers.records import ImportedContact, ImportNotice, Item, ReadProgress, RowProblem
 from nurture.adapters.importers.rows import Duplicates
 from nurture.adapters.importers.textio import utf16_without_bom
+from nurture.domain.addressing.titles import HONORIFICS, Kind, parse_title
 from nurture.domain.email_address import InvalidEmail, normalise_email
 
 MAX_LINE = 1 << 16
@@ -39,6 +40,8 @@ _BARE_ENCODINGS = {"QUOTED-PRINTABLE": "QUOTED-PRINTABLE", "BASE64": "BASE64", "
                    "7BIT": "7BIT"}  # fmt: skip
 _MALE = frozenset({"mr", "mr.", "herr", "hr.", "monsieur", "signor", "sr.", "señor"})
 _FEMALE = frozenset({"mrs", "mrs.", "ms", "ms.", "miss", "frau", "fr.", "madame", "mme", "mme.", "signora"})
+# A contradicting prefix the salutation builder cannot read in a title (Madame) is kept as Mr/Ms.
+_ENGLISH = {"male": "Mr", "female": "Ms"}
 _VCARD_GENDER = {"M": "male", "F": "female", "O": "diverse", "N": None, "U": None, "": None}
 _PROFILE_HOSTS = ("linkedin.com", "xing.com")
 _UNESCAPE = re.compile(r"\\(.)", re.DOTALL)
@@ -302,6 +305,45 @@ def _components(text: str) -> list[str]:
     return parts
 
 
+def _gender_from_prefixes(
+    out: dict[str, object],
+    prefixes: list[tuple[str, str]],
+    note: Callable[[str], None],
+    clean: Callable[[str, str | None, str], str | None],
+) -> None:
+    """The gender an N prefix (Frau, Herr, Mr, Ms) says, unless GENDER or another prefix contradicts it.
+
+    Product rule 1: a contradiction is never settled by picking one side. Against GENDER, the prefix
+    stays in the title, where the salutation builder sees both and flags the contact for review;
+    two prefixes contradicting each other (and no GENDER) leave the gender unknown.
+    """
+    if not prefixes:
+        return
+    given = out.get("gender")
+    if given is None:
+        if len({gender for gender, _ in prefixes}) > 1:
+            words = " ".join(word for _, word in prefixes)
+            note(f"the name prefixes {v.shown(words)} contradict each other, so the gender was left unknown and "
+                 "the gender-neutral salutation is used; set it with `nurture contacts edit <contact> --gender ...`")  # fmt: skip
+        elif "gender" not in out:  # GENDER:U says "unknown" on purpose and stays so
+            out["gender"] = prefixes[0][0]
+        return
+    against = [(gender, word) for gender, word in prefixes if gender != given]
+    if not against:
+        return
+    gender, word = against[0]
+    kept = word if word.lower() in HONORIFICS else _ENGLISH[gender]
+    out["title"] = clean("N", " ".join(part for part in (kept, out.get("title")) if isinstance(part, str)), "title")
+    note(f"the name prefix {v.shown(word)} contradicts GENDER ({given}); both were kept and the contact needs "
+         "review before it is mailed; correct the gender or the title with `nurture contacts edit <contact>`")
+
+
+def _doctorates(suffixes: str) -> list[str]:
+    """The doctorates among a card's honorific suffixes (N part 5): "Ph.D.", "PhD", "MD", "DPhil"."""
+    parsed = parse_title(suffixes.replace(",", " "))
+    return [t.text for t in parsed.tokens if t.kind in (Kind.DOCTOR_POSTNOMINAL, Kind.DOCTOR)]
+
+
 def _types(prop: Prop) -> set[str]:
     return set(prop.params.get("TYPE", []))
 
@@ -337,7 +379,7 @@ def _contact(
             raise CardProblem(f"{prop.name}: the value is longer than {MAX_VALUE} bytes; shorten it")
 
     # Names: N is structured (family; given; additional; prefixes; suffixes); FN is the display form.
-    gender_hint: str | None = None
+    prefixes: list[tuple[str, str]] = []  # (gender, the N prefix word that says it): Frau, Mr., ...
     n_props = card.all("N")
     if n_props:
         parts = _components(_text(card, n_props[0])) + [""] * 5
@@ -346,12 +388,13 @@ def _contact(
         titles: list[str] = []
         for token in parts[3].replace(",", " ").split():
             low = token.lower()
-            if low in _MALE:
-                gender_hint = "male"
-            elif low in _FEMALE:
-                gender_hint = "female"
+            if low in _MALE or low in _FEMALE:
+                prefixes.append(("male" if low in _MALE else "female", token))
             else:
                 titles.append(token)
+        if not titles:
+            # E3: a doctorate written as an honorific suffix ("Ph.D.", "MD") is the title "Dr" in English.
+            titles = _doctorates(parts[4])
         out["title"] = clean("N", " ".join(titles), "title")
     orgs = card.all("ORG")
     if orgs:
@@ -431,13 +474,15 @@ def _contact(
             except v.ValueProblem as exc:
                 note(f"X-GENDER: {exc}; left out")
             break
-    if "gender" not in out and gender_hint:
-        out["gender"] = gender_hint
+    _gender_from_prefixes(out, prefixes, note, clean)
 
     langs = sorted(card.all("LANG"), key=_pref)
+    lang_region: str | None = None
     for prop in langs:
         try:
-            out["language"] = v.parse_language(_unescape(_text(card, prop)))
+            tag = _unescape(_text(card, prop))
+            out["language"] = v.parse_language(tag)
+            lang_region = v.language_region(tag)
             break
         except v.ValueProblem:
             continue
@@ -451,6 +496,8 @@ def _contact(
         if country:
             out["country"] = country
             break
+    if "country" not in out and lang_region:
+        out["country"] = lang_region  # LANG:de-AT and no address naming a country
 
     out["profile_url"] = _profile_url(card)
     if out["profile_url"] is not None:

@@ -21,6 +21,8 @@ LANGUAGES = frozenset({"de", "en"})
 FORMALITIES = frozenset({"formal", "informal"})
 _COUNTRY_ALIASES = {"UK": "GB"}
 _PERSON = {"female": "woman", "male": "man"}
+# First-name problems that only matter when the first name is printed (G2, E3, E5): "A.", "Chr.".
+_UNPRINTED_HARMLESS = frozenset({"initial_only", "abbreviated_name"})
 
 
 def salutation_for(inp: AddressInput) -> Salutation | NeedsReview:
@@ -81,7 +83,7 @@ def _build(inp: AddressInput) -> Salutation | NeedsReview:
                                         ("last name", "--last-name", last_raw, first_raw)):  # fmt: skip
         if value:
             problem = refusals.check_name_field(label, option, value, other)
-            if problem is not None and label == "first name" and problem.code == "initial_only":
+            if problem is not None and label == "first name" and problem.code in _UNPRINTED_HARMLESS:
                 first_problem = problem  # harmless until the first name is printed (G2, E3, E5)
             elif problem is not None:
                 return problem
@@ -122,20 +124,10 @@ def _build(inp: AddressInput) -> Salutation | NeedsReview:
             if conflict is not None:
                 return conflict
 
-    if formality == "informal":
-        if not first:
-            return first_problem or refusals.missing_first_name()  # M2
-        line = german.informal(first, gender) if language == "de" else english.informal(first)
-        return _finish(line, language, country)
-
-    if not last:
-        return refusals.missing_last_name()  # M1
     parsed = parse_title(inp.title)
-    if parsed.unknown:
-        return refusals.unknown_title(parsed.unknown)
+    # A title that disagrees with the gender ("Frau" or "Mag.a" for a man) makes the record contradict
+    # itself in every form: the du-form's Liebe/Lieber depends on the gender just as Frau/Herr does.
     for token in parsed.tokens:
-        if token.kind is Kind.RANKED_NOBILITY:
-            return refusals.ranked_nobility("title", token.text)
         if token.kind is Kind.FREE_RANK:
             conflict = _conflict(gender, token.text, "the title carries a rank word of the other sex")
             if conflict is not None:
@@ -149,6 +141,20 @@ def _build(inp: AddressInput) -> Salutation | NeedsReview:
             if conflict is not None:
                 return conflict
             preferred = preferred or token.text
+
+    if formality == "informal":
+        if not first:
+            return first_problem or refusals.missing_first_name()  # M2
+        line = german.informal(first, gender) if language == "de" else english.informal(first)
+        return _finish(line, language, country)
+
+    if not last:
+        return refusals.missing_last_name()  # M1
+    if parsed.unknown:
+        return refusals.unknown_title(parsed.unknown)
+    for token in parsed.tokens:
+        if token.kind is Kind.RANKED_NOBILITY:
+            return refusals.ranked_nobility("title", token.text)
 
     if language == "de":
         built = german.formal(first, last, gender, parsed, country)

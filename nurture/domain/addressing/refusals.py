@@ -22,8 +22,12 @@ PLACEHOLDER_VALUES = frozenset(
      "lastname", "first name", "last name", "first", "last", "nobody", "noname", "no name",
      "anonymous", "anonym", "foo", "bar", "foobar", "mustermann", "musterfrau", "lorem", "ipsum",
      "lorem ipsum", "placeholder", "platzhalter", "todo", "fixme", "undefined", "default", "user",
-     "kunde", "kundin", "customer", "contact", "kontakt", "ansprechpartner", "ansprechpartnerin"}
+     "kunde", "kundin", "customer", "contact", "kontakt", "ansprechpartner", "ansprechpartnerin",
+     "ohne angabe", "keine angaben", "o.a.", "o. a.", "n.n.", "n. n.", "not given", "not provided",
+     "not available", "not specified"}
 )
+# Words that only make a placeholder together with one ("Kein Name", "Name unbekannt", "No Name").
+PLACEHOLDER_CONNECTORS = frozenset({"kein", "keine", "keiner", "ohne", "angabe", "angaben", "no", "not"})
 # Placeholders that are also real names: Martin Kunde, Sam Tester, Na Li, Yao Nan, Nil Demir, Ilan
 # Bar, Wendy Sample. Written as a name next to a real other name they are that person's name;
 # alone, next to another placeholder ("Kunde" with no first name, "Test Tester") or written as a
@@ -43,7 +47,21 @@ LEGAL_FORMS = frozenset(
      "company", "unternehmen", "firma", "group", "gruppe", "e.v", "ev", "pty", "gmbh&co", "co.kg",
      "kg", "ag", "ug", "se", "bv", "nv", "sa", "sas", "ek", "e.k"}
 )
-LEGAL_FORMS_UPPER_ONLY = frozenset({"kg", "ag", "ug", "se", "bv", "nv", "sa", "sas", "ek", "ev"})
+LEGAL_FORMS_UPPER_ONLY = frozenset({"kg", "ag", "ug", "se", "bv", "nv", "sa", "sas", "ek", "ev", "keg", "oeg"})
+# Legal forms that are never a name, in any letter case (Austrian GesmbH, Hungarian Kft/Zrt/Nyrt,
+# Czech and Slovak s.r.o.), read with their dots removed ("Ges.m.b.H." is "gesmbh").
+LEGAL_FORMS_ANY_CASE = frozenset({"gesmbh", "gesbr", "gesnbr", "kft", "zrt", "nyrt", "sro"})
+# Legal forms that end a name and are written with dots or spaces, compared with the spaces taken out
+# and in lower case: "e. V." (DIN 5008 spacing), "e.U.", "Sp. z o.o.", "Co.". Each holds a full stop,
+# so no surname written in letters only ("Co", "Eu") is taken for one.
+LEGAL_FORMS_AT_END = frozenset(
+    {"e.v.", "e.v", "e.k.", "e.k", "e.kfm.", "e.kfr.", "e.u.", "e.u", "co.", "cie.", "ges.m.b.h.", "ges.m.b.h",
+     "s.r.o.", "s.r.o", "spol.sr.o.", "spol.sr.o", "spol.s.r.o.", "sp.zo.o.", "sp.zo.o", "sp.j.", "sp.k.",
+     "a.s.", "d.o.o.", "d.o.o", "kft.", "zrt.", "nyrt.", "o.g.", "k.g.", "g.m.b.h."}
+)
+# Short legal forms that are only taken as written, as a word after another word ("Wolf OG",
+# "Schulz eU", "Müller eK"): "Og" or "Eu" on their own are surnames.
+LEGAL_FORMS_EXACT_AFTER_WORD = frozenset({"OG", "eU", "eK", "KEG", "OEG"})
 ROLE_WORDS = frozenset(
     {"info", "office", "sales", "support", "team", "vertrieb", "buchhaltung", "marketing", "admin",
      "service", "kontakt", "contact", "empfang", "reception", "einkauf", "procurement", "noreply",
@@ -69,6 +87,8 @@ DEGREE_WORDS_CAPITALS = frozenset({"DI", "MA", "BA", "MAS", "PD", "DDR", "MMAG"}
 # Only the dotted forms: an undotted word ("Jr", "III", "née") may be part of a letters-only surname.
 NAME_NOTES = frozenset({"geb.", "verh.", "verw.", "jr.", "sr.", "jun.", "sen.", "jr", "sr", "née", "geborene",
                         "geborener", "verheiratete", "verwitwete"})
+# Abbreviations that are part of a surname as its bearer writes it ("St. John", "Ste. Marie").
+NAME_ABBREVIATIONS = frozenset({"st.", "ste.", "sta."})
 # Generational suffixes ("Smith III"): only as capitals, so that no surname is taken for one.
 NAME_SUFFIXES = frozenset({"II", "III", "IV"})
 _URL = re.compile(
@@ -94,12 +114,26 @@ def review(code: str, reason: str) -> NeedsReview:
 
 def _is_placeholder_value(value: str) -> bool:
     lowered = value.lower()
-    if lowered in PLACEHOLDER_VALUES:
-        return True
+    if lowered in PLACEHOLDER_VALUES or ("." in lowered and lowered.replace(" ", "") in PLACEHOLDER_VALUES):
+        return True  # the abbreviations in any spacing: "o.A.", "o. A.", "k. A."
     letters = [ch for ch in lowered if ch.isalpha()]
     if not letters:
         return True
-    return len(letters) >= 2 and len(set(letters)) == 1 and " " not in value
+    if len(letters) >= 2 and len(set(letters)) == 1 and " " not in value:
+        return True
+    return _placeholder_words_only(lowered.split(" "))
+
+
+def _placeholder_words_only(words: list[str]) -> bool:
+    """Several words that are each a placeholder: "Unknown Unknown", "Kein Name", "Name unbekannt".
+
+    At least one word must be a placeholder that is no name anywhere: "Bar Nil" could be a name.
+    """
+    if len(words) < 2:
+        return False
+    if not all(word in PLACEHOLDER_VALUES or word in PLACEHOLDER_CONNECTORS for word in words):
+        return False
+    return any(word in PLACEHOLDER_VALUES and word not in AMBIGUOUS_PLACEHOLDERS for word in words)
 
 
 def _is_company(value: str) -> bool:
@@ -111,11 +145,23 @@ def _is_company(value: str) -> bool:
         undotted = lowered.replace(".", "")
         if lowered in ROLE_WORDS or undotted in ROLE_WORDS:
             return True
+        if undotted in LEGAL_FORMS_ANY_CASE:
+            return True
         for form in (lowered, undotted):
             if form in LEGAL_FORMS:
                 if form in LEGAL_FORMS_UPPER_ONLY and not bare.replace(".", "").isupper():
                     continue
                 return True
+    return _legal_form_at_end(value.split(" "))
+
+
+def _legal_form_at_end(tokens: list[str]) -> bool:
+    """A legal form written with dots or spaces, or a short one as written, ending a longer name."""
+    if len(tokens) > 1 and tokens[-1].rstrip(",") in LEGAL_FORMS_EXACT_AFTER_WORD:
+        return True
+    for count in range(1, min(4, len(tokens) - 1) + 1):
+        if "".join(tokens[-count:]).lower() in LEGAL_FORMS_AT_END:
+            return True
     return False
 
 
@@ -189,11 +235,28 @@ def check_name_field(label: str, option: str, value: str, other: str = "") -> Ne
                 f"The {label} {shown} contains {quote(token)}, which belongs to the record but not to a "
                 f"salutation; keep only the name in use and {fix}.",
             )
+    for token in tokens:
+        if _cut_off(token):
+            # "Mueller." is a name with a stray full stop or one cut short ("Schmidt-Rottl."); printing
+            # it shows the dot, dropping it guesses. Initials ("J.", "Hans-J.") and "St." stay.
+            return review(
+                "abbreviated_name",
+                f"The {label} {shown} ends a word with a full stop ({quote(token)}), so it is cut short or "
+                f"mistyped; write the name out without the full stop and {fix}.",
+            )
     letters = [ch for ch in value if ch.isalpha()]
     if len(letters) == 1 and letters[0].upper() != letters[0].lower():
         # Only a letter of a cased alphabet can be an initial: 王 or 李 is a whole surname.
         return review("initial_only", f"The {label} {shown} is only an initial; {fix}.")
     return None
+
+
+def _cut_off(token: str) -> bool:
+    """A word of several letters ending in a full stop that is no initial and no known abbreviation."""
+    if not token.endswith(".") or token.lower() in NAME_ABBREVIATIONS or token.lower() in RANK_WORDS_FREE:
+        return False
+    last = re.split(r"[.\-\u2010\u2011'\u2019\u02bc]", token[:-1])[-1]
+    return sum(ch.isalpha() for ch in last) >= 2
 
 
 def _is_degree(token: str, mixed: bool) -> bool:

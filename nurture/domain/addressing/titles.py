@@ -89,7 +89,8 @@ def _doctor_form(raw: str) -> str:
     """Canonical stored doctorate form (A2): "Dr.", "DDr." or the gendered "Dr.in"."""
     compact = re.sub(r"\s+", "", raw).lower()
     base = "DDr." if compact.startswith("ddr") else "Dr."
-    return base + "in" if re.match(r"d?dr\.?in(?![a-z])", compact) else base
+    # Read on the spaced text: in "Dr.in med." the "in" ends at the space, not at "med." (A2).
+    return base + "in" if re.match(r"d?dr(?:\.\s?in|in)(?![\w])", raw.strip(), re.IGNORECASE) else base
 
 
 def _fh(raw: str) -> str:
