@@ -43,7 +43,8 @@ S, R, F, U = Outcome.SENT, Outcome.RETRY, Outcome.FAILED, Outcome.UNCERTAIN
         ("rcpt", 550, "5.2.1 Mailbox disabled", F, True, False),
         ("rcpt", 550, "5.1.10 Recipient address rejected: null MX", F, True, False),
         # permanent, not the recipient's fault
-        ("rcpt", 550, "5.7.1 Relaying denied", F, False, False),
+        # the relay will not relay for us: every message would fail alike, so pause (no bounce)
+        ("rcpt", 550, "5.7.1 Relaying denied", F, False, True),
         ("rcpt", 552, "5.2.2 Mailbox full", F, False, False),
         ("rcpt", 554, "5.7.26 Unauthenticated email is not accepted (DMARC)", F, False, False),
         ("data_end", 552, "5.3.4 Message size exceeds fixed limit", F, False, False),
