@@ -79,7 +79,7 @@ def read_canonical_csv(path: Path, progress: ReadProgress) -> Iterator[Item]:
         yield duplicate or item
     if header is None:
         yield RowProblem(1, "the file has no header row; the first line must name the columns, "
-                            "e.g. email,first_name,last_name", label)  # fmt: skip
+                            "e.g. email,first_name,last_name", label, whole_file=True)  # fmt: skip
 
 
 def _known_columns(cells: list[str]) -> int:
@@ -112,6 +112,22 @@ def _header(
     if repeated:
         notices.append(ImportNotice(line, f"columns named twice, the later ones ignored: {', '.join(repeated)}", label))
     if "email" not in keys:
-        return keys, RowProblem(line, 'the header has no "email" column; the first line must name the columns, '
-                                      "e.g. email,first_name,last_name", label), notices  # fmt: skip
+        return keys, RowProblem(line, 'the header has no "email" column; ' + _header_hint(cells), label,
+                                whole_file=True), notices  # fmt: skip
     return keys, None, notices
+
+
+# Where other programs' exports keep the address: Google Contacts, Outlook, XING and others.
+_ADDRESS_COLUMN = re.compile(r"e-?mail|mail\s*address|e-mail-adresse", re.IGNORECASE)
+
+
+def _header_hint(cells: list[str]) -> str:
+    """How to fix a header without "email": name the export's own address column when it has one."""
+    named = [c.strip() for c in cells if _ADDRESS_COLUMN.search(c)]
+    # Google writes "E-mail 1 - Type" (Home, Work) before "E-mail 1 - Value" (the address).
+    found = next((c for c in named if not re.search(r"type|label|typ\b", c, re.IGNORECASE)), None)
+    if found is None:
+        return "the first line must name the columns, e.g. email,first_name,last_name"
+    return (f'this looks like another program\'s export (its addresses are in "{found[:40]}"): rename that column '
+            "to email (and the name columns to first_name and last_name), or export the contacts as vCard (.vcf), "
+            "which nurture reads as it is")

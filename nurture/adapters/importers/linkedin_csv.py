@@ -41,7 +41,7 @@ def read_linkedin_csv(path: Path, progress: ReadProgress) -> Iterator[Item]:
             if header is not None or isinstance(record, ImportNotice):
                 yield record
             continue
-        start, _end, cells = record
+        start, end, cells = record
         if header is None:
             seen_records += 1
             keys = [HEADER.get(c.replace("\ufeff", "").strip().lower()) for c in cells]
@@ -59,6 +59,10 @@ def read_linkedin_csv(path: Path, progress: ReadProgress) -> Iterator[Item]:
             continue
         row = {key: cell for key, cell in zip(header, cells, strict=False) if key}
         item = build_contact(start, row, label, require_email=False, column_names=names)
+        if isinstance(item, RowProblem) and end > start:
+            # A quote left open swallows the lines after it into one record: say so, or they seem lost.
+            item = RowProblem(start, f"{item.message} (this record runs from line {start} to line {end}; "
+                                     "check for a quote that is not closed)", label)  # fmt: skip
         if isinstance(item, ImportedContact):
             item = duplicates.check(item, label) or item
             if isinstance(item, ImportedContact) and item.email is None:
@@ -70,6 +74,7 @@ def read_linkedin_csv(path: Path, progress: ReadProgress) -> Iterator[Item]:
             "no LinkedIn header found; the file must contain the line "
             "First Name,Last Name,URL,Email Address,Company,Position,Connected On",
             label,
+            whole_file=True,
         )
     elif without_email:
         yield ImportNotice(

@@ -10,7 +10,7 @@ from pathlib import Path
 from nurture.adapters.importers.canonical_csv import read_canonical_csv
 from nurture.adapters.importers.detect import detect_format
 from nurture.adapters.importers.linkedin_csv import read_linkedin_csv
-from nurture.adapters.importers.records import ImportedContact, ImportNotice, Item, ReadProgress
+from nurture.adapters.importers.records import ImportedContact, ImportNotice, Item, ReadProgress, RowProblem
 from nurture.adapters.importers.values import BIRTHDAY_LEFT_OUT, birthday_out_of_range
 from nurture.adapters.importers.vcard import read_vcard
 
@@ -37,6 +37,7 @@ class ContactReader:
             head = raw.read(HEAD_BYTES)
         self.format = detect_format(path, head) if fmt == "auto" else fmt
         self._progress = ReadProgress(path.stat().st_size)
+        self._workbook = head.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0"))  # .xlsx/.ods (zip), old .xls
 
     @property
     def bytes_total(self) -> int:
@@ -47,6 +48,10 @@ class ContactReader:
         return self._progress.bytes_read
 
     def __iter__(self) -> Iterator[Item]:
+        if self._workbook:
+            return iter([RowProblem(1, "this is a spreadsheet workbook (Excel or similar), not CSV text; open it and "
+                                       "save it as \"CSV UTF-8\" (Excel: File › Save as), then import that file",
+                                    str(self.path), whole_file=True)])  # fmt: skip
         if self.format == "vcard":
             return read_vcard(self.path, self._progress, today=self.today)
         return _birthdays_checked(FORMATS[self.format](self.path, self._progress), self.today, str(self.path))

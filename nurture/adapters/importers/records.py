@@ -47,6 +47,8 @@ class RowProblem:
     row: int
     message: str
     file: str = ""
+    # The whole file is refused (no header, not a text file): nothing of it was imported.
+    whole_file: bool = False
 
     def __str__(self) -> str:
         return f"{self.file}:{self.row}: {self.message}" if self.file else f"row {self.row}: {self.message}"
@@ -59,6 +61,8 @@ class ImportNotice:
     row: int
     message: str
     file: str = ""
+    # The whole file is refused (no header, not a text file): nothing of it was imported.
+    whole_file: bool = False
 
     def __str__(self) -> str:
         return f"{self.file}:{self.row}: {self.message}" if self.file else f"row {self.row}: {self.message}"

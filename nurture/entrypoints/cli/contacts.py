@@ -93,6 +93,9 @@ def import_(path: Path, fmt: str, dry_run: bool) -> None:
     for status, n in sorted(summary.messages_moved.items()):
         click.echo(f"{n} open message(s) of updated contacts written again, now {status}"
                    + (" (waiting for approval with their new words)" if status == "pending" else ""))  # fmt: skip
+    if any(p.whole_file for p in summary.problems):
+        click.echo(f"nothing was imported from {path}: fix what is said above and import it again", err=True)
+        raise SystemExit(1)
     if summary.rejected:
         done = "this was a dry run, nothing is in yet" if dry_run else "good rows are in"
         click.echo(f"{summary.rejected} row(s) rejected: fix them in {path} and import again ({done})", err=True)
