@@ -296,6 +296,9 @@ def check_settings(path: Path | str, environ: Mapping[str, str] | None = None) -
             line = text.count("\n") + (0 if text.endswith("\n") else 1)
             detail = message.removesuffix("(at end of document)").strip()
             column = " at the end of the file (a bracket or quote opened above is never closed)"
+        if "Cannot overwrite" in detail or "Cannot declare" in detail:
+            return None, [Problem(Location(shown, line), "this key or [section] is written twice in the file; delete "
+                                                         "one of them (keep the value you want)")]  # fmt: skip
         return None, [Problem(Location(shown, line), f"this is not valid TOML: {detail}{column}; check the quotes, "
                                                      "brackets and `key = value` form of this line")]  # fmt: skip
     out = _Collector(shown, LineIndex(text))

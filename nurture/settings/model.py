@@ -193,7 +193,9 @@ def _list_from_env(value: str) -> Any:
 
 def env_name(example: str) -> BeforeValidator:
     def check(value: Any) -> str:
-        if isinstance(value, str) and (not value.strip() or _ENV_NAME.fullmatch(value.strip())):
+        if isinstance(value, str) and not value.strip():
+            return example  # left empty: the usual variable, rather than one without a name
+        if isinstance(value, str) and _ENV_NAME.fullmatch(value.strip()):
             return value.strip()
         raise fail(f'is not the name of an environment variable; write it like "{example}" '
                    "(the secret itself belongs in that variable, not in this file)")  # fmt: skip

@@ -36,7 +36,7 @@ def config_copy(tmp_path: Path, *edits: tuple[str, str], library: Path = LIBRARY
 
 def check(config: Path, **env: str) -> Result:
     return CliRunner().invoke(cli, ["--config", str(config), "check"],
-                              env={"NURTURE_CONFIG": "", "NURTURE_NOW": "", **env})  # fmt: skip
+                              env={"NURTURE_CONFIG": "", "NURTURE_NOW": "", "NURTURE_SECRET_KEY": "k" * 32, **env})  # fmt: skip
 
 
 def line_of(path: Path, start: str) -> int:

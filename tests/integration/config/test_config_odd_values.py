@@ -157,3 +157,17 @@ def test_a_refused_database_url_is_shown_without_its_password(tmp_path: Path, ur
     assert "://nurture:***@" in str(problem) and f":{line}:" in str(problem)
     said = CliRunner().invoke(cli, ["--config", str(path), "check"])
     assert said.exit_code != 0 and "s3c" not in said.output + said.stderr
+
+
+def test_a_key_written_twice_says_so_at_the_second_one(tmp_path: Path) -> None:
+    config, line = config_with(tmp_path, 'end = "17:00"', 'end = "17:00"\nend = "16:00"')
+    assert check_lines(config)[0] == f"{config}:{line + 1}: this key or [section] is written twice in the file; " \
+                                     "delete one of them (keep the value you want)"  # fmt: skip
+
+
+def test_an_empty_password_variable_name_means_the_usual_one(tmp_path: Path) -> None:
+    """`password_env = ""` passed check, and `nurture web` then said "set  to the password"."""
+    config, _ = config_with(tmp_path, 'password_env = "NURTURE_WEB_PASSWORD"', 'password_env = ""')
+    settings, problems = check_settings(config)
+    assert problems == [] and settings is not None
+    assert settings.web.password_env == "NURTURE_WEB_PASSWORD"
