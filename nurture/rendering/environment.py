@@ -12,7 +12,7 @@ import re
 import string
 import time
 import traceback
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextvars import ContextVar
 from functools import wraps
 from pathlib import Path
@@ -461,10 +461,29 @@ def _slice_check(value: Any, slices: Any = 1, *args: Any, **kwargs: Any) -> None
         raise TemplateLimitExceeded(f"slice() is limited to {MAX_RANGE} parts")
 
 
-def make_environment(templates_dir: Path, *, html: bool) -> SandboxedEnvironment:
+class SnapshotLoader(jinja2.BaseLoader):
+    """Templates from the copies read when the renderer was made, reported under their real file names.
+
+    A daemon that refused a broken edit keeps writing with the templates it last checked: the
+    folder on disk may already hold the broken file, which a file loader would read the first
+    time a wording is used.
+    """
+
+    def __init__(self, templates_dir: Path, sources: Mapping[str, bytes]) -> None:
+        self.templates_dir, self.sources = Path(templates_dir), sources
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
+        raw = self.sources.get(template)
+        if raw is None:
+            raise jinja2.TemplateNotFound(template)
+        # Decoded here, not when read: a file not saved as UTF-8 fails where its wording is used.
+        return raw.decode("utf-8"), str(self.templates_dir / template), lambda: True
+
+
+def make_environment(templates_dir: Path, *, html: bool, loader: jinja2.BaseLoader | None = None) -> SandboxedEnvironment:
     """The sandbox over `templates_dir`; `html=True` escapes every value (hostile names stay text)."""
     env = NurtureSandbox(
-        loader=jinja2.FileSystemLoader(str(templates_dir)),
+        loader=loader or jinja2.FileSystemLoader(str(templates_dir)),
         undefined=jinja2.StrictUndefined,
         autoescape=html,
         trim_blocks=True,

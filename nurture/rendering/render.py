@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from nurture.domain.addressing.german import SWISS, swiss
 from nurture.errors import Location, Problem, TemplateProblem
-from nurture.rendering.environment import make_environment, render_template
+from nurture.rendering.environment import SnapshotLoader, make_environment, render_template
 
 LAYOUT = "_layout.html.j2"
 # Messages to the approver, not to a contact: no contact footer (no unsubscribe, no objection notice).
@@ -56,54 +56,68 @@ def one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+MAX_TEMPLATE_FILES = 5000  # far more than any company writes; a wrong folder must not be read whole
+
+
+def read_templates(templates_dir: Path) -> dict[str, bytes]:
+    """Every template file (`*.j2`) under the folder, by its name relative to it ("de/birthday/1.txt.j2")."""
+    found: dict[str, bytes] = {}
+    if not templates_dir.is_dir():
+        return found
+    for path in sorted(templates_dir.rglob("*.j2")):
+        rel = path.relative_to(templates_dir)
+        if any(part.startswith(".") for part in rel.parts) or not path.is_file():
+            continue
+        found[rel.as_posix()] = path.read_bytes()
+        if len(found) >= MAX_TEMPLATE_FILES:
+            break
+    return found
+
+
 class TemplateRenderer:
-    """Renders the wordings under one templates folder; one text and one HTML sandbox, compiled lazily."""
+    """Renders the wordings under one templates folder; one text and one HTML sandbox, compiled lazily.
 
-    def __init__(self, templates_dir: Path) -> None:
+    The folder's templates are read once, when the renderer is made (see `SnapshotLoader`): what
+    it writes never mixes files of before and after an edit, and a daemon that refused an edit
+    keeps the templates it checked until it accepts the next one (each CLI command reads afresh).
+    """
+
+    def __init__(self, templates_dir: Path, sources: Mapping[str, bytes] | None = None) -> None:
         self.templates_dir = Path(templates_dir)
-        self.text_env = make_environment(self.templates_dir, html=False)
-        self.html_env = make_environment(self.templates_dir, html=True)
-        self._listings: dict[Path, tuple[int, list[str]]] = {}
+        self.sources = dict(sources) if sources is not None else read_templates(self.templates_dir)
+        loader = SnapshotLoader(self.templates_dir, self.sources)
+        self.text_env = make_environment(self.templates_dir, html=False, loader=loader)
+        self.html_env = make_environment(self.templates_dir, html=True, loader=loader)
+        listings: dict[str, set[str]] = {}
+        for name in self.sources:
+            folder, _, file = name.rpartition("/")
+            if (m := _WORDING.match(file)) is not None:
+                listings.setdefault(folder, set()).add(m["variant"])
+        self._listings = {folder: sorted(found, key=_variant_order) for folder, found in listings.items()}
 
-    def __reduce__(self) -> tuple[type[TemplateRenderer], tuple[Path]]:
-        # The sandboxes hold compiled code and cannot be pickled: a worker process builds its own.
-        return (TemplateRenderer, (self.templates_dir,))
+    def __reduce__(self) -> tuple[type[TemplateRenderer], tuple[Path, dict[str, bytes]]]:
+        # The sandboxes hold compiled code and cannot be pickled: a worker process builds its own,
+        # from the same copies of the templates.
+        return (TemplateRenderer, (self.templates_dir, self.sources))
 
-    def _folder(self, language: str, occasion: str) -> Path:
+    def _folder(self, language: str, occasion: str) -> str:
         for part in (language, occasion):
             if not _NAME.match(part):
                 raise TemplateProblem(
                     Problem(Location(str(self.templates_dir)), f"{part!r} is not a language or occasion name")
                 )
-        return self.templates_dir / language / occasion
-
-    def _listing(self, folder: Path) -> list[str] | None:
-        """The wordings in a folder (None: no folder), re-read only when the folder changes."""
-        try:
-            stamp = folder.stat().st_mtime_ns
-        except OSError:
-            return None
-        cached = self._listings.get(folder)
-        if cached is not None and cached[0] == stamp:
-            return cached[1]
-        if not folder.is_dir():
-            return None
-        found = {m["variant"] for p in folder.iterdir() if (m := _WORDING.match(p.name))}
-        listing = sorted(found, key=_variant_order)
-        self._listings[folder] = (stamp, listing)
-        return listing
+        return f"{language}/{occasion}"
 
     def variants(self, language: str, occasion: str) -> list[str]:
         """The wordings present for a language and occasion, e.g. ["1", "2", "3"]."""
-        listing = self._listing(self._folder(language, occasion))
-        return list(listing) if listing is not None else []
+        return list(self._listings.get(self._folder(language, occasion), []))
 
     def render_file(self, name: str, context: Mapping[str, Any], *, html: bool) -> str:
         """One template file (name relative to the templates folder), rendered in the matching sandbox."""
         return render_template(self.html_env if html else self.text_env, name, context)
 
     def has(self, name: str) -> bool:
-        return (self.templates_dir / name).is_file()
+        return name in self.sources
 
     def render(
         self,
@@ -121,11 +135,11 @@ class TemplateRenderer:
             found = self.variants(language, occasion)
             if not found:
                 raise TemplateProblem(
-                    Problem(Location(str(folder)), f"no wording for {occasion} in language {language!r}")
+                    Problem(Location(str(self.templates_dir / folder)), f"no wording for {occasion} in language {language!r}")
                 )
             variant = choose_variant(found, seed_key, occasion, occasion_date)
         elif not _WORDING.match(f"{variant}.txt.j2"):
-            raise TemplateProblem(Problem(Location(str(folder)), f"{variant!r} is not a wording name"))
+            raise TemplateProblem(Problem(Location(str(self.templates_dir / folder)), f"{variant!r} is not a wording name"))
         base = f"{language}/{occasion}/{variant}"
         with_footer = occasion not in FOOTERLESS
 

@@ -114,9 +114,9 @@ def test_html_environment_escapes_and_text_environment_does_not(tmp_path: Path) 
 
 
 def test_unknown_occasion_language_and_bad_names(templates: Path) -> None:
-    renderer = TemplateRenderer(templates)
     ctx = make_context("en", "reconnect")
     shutil.rmtree(templates / "en" / "reconnect")
+    renderer = TemplateRenderer(templates)  # reads the folder as it is now
     with pytest.raises(TemplateProblem, match="no wording for reconnect"):
         renderer.render("en", "reconnect", ctx, seed_key="x", occasion_date=DAY)
     with pytest.raises(TemplateProblem, match="no wording"):
@@ -127,3 +127,22 @@ def test_unknown_occasion_language_and_bad_names(templates: Path) -> None:
         renderer.render("en", "birthday", ctx, seed_key="x", occasion_date=DAY, variant="../../x")
     with pytest.raises(TemplateProblem, match="does not exist"):
         renderer.render("en", "birthday", ctx, seed_key="x", occasion_date=DAY, variant="9")
+
+
+def test_a_renderer_keeps_the_templates_it_was_made_with(templates: Path) -> None:
+    """A daemon refused a broken edit, but went on to render the broken file from the folder."""
+    renderer = TemplateRenderer(templates)
+    ctx = make_context("en", "reconnect")
+    before = renderer.render("en", "reconnect", ctx, seed_key="x", occasion_date=date(2026, 6, 3), variant="1")
+    (templates / "en" / "reconnect" / "1.txt.j2").write_text("{{ salutation }}\n{{ broken\n", encoding="utf-8")
+    (templates / "en" / "reconnect" / "9.txt.j2").write_text("new", encoding="utf-8")
+    again = renderer.render("en", "reconnect", ctx, seed_key="x", occasion_date=date(2026, 6, 3), variant="1")
+    assert again.text == before.text and "9" not in renderer.variants("en", "reconnect")
+    # A worker process gets the same copies, not the folder's new state.
+    import pickle
+
+    copy = pickle.loads(pickle.dumps(renderer))
+    assert copy.render("en", "reconnect", ctx, seed_key="x", occasion_date=date(2026, 6, 3), variant="1").text == before.text
+    with pytest.raises(TemplateProblem, match="syntax error"):
+        TemplateRenderer(templates).render("en", "reconnect", ctx, seed_key="x", occasion_date=date(2026, 6, 3),
+                                           variant="1")  # fmt: skip
