@@ -3,6 +3,11 @@
 The guard judges what the reader sees and where a click leads: tag names, styles, scripts and
 comments are skipped, entities are decoded, and `href` values are returned separately so that
 shop and coupon links are caught without treating every URL as prose.
+
+Two attributes are text the reader sees as well: `alt` (shown in place of an image, and mail
+clients block images by default) and `title` (shown as a tooltip). Their values are returned as
+texts of their own, to be read as prose: `<img alt="20 % Rabatt">` is an offer like any other.
+They are not spliced into the running text, so they neither join nor part its words.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ _TAG = re.compile(r"""<(/?)([A-Za-z][A-Za-z0-9:-]*)((?:[^>"']|"[^"]*"|'[^']*')*)
 _DECLARATION = re.compile(r"<![^>]*>|<\?[^>]*>")
 _ENTITY = re.compile(r"&(?:#[0-9]{1,8}|#[xX][0-9a-fA-F]{1,8}|[A-Za-z][A-Za-z0-9]{0,31});?")
 _HREF = re.compile(r"""(?:^|\s)(?:href|action)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
+# Attributes whose value a mail client shows: alternative text of an image, a tooltip.
+_SHOWN = re.compile(r"""(?:^|\s)(?:alt|title)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 # A longer "tag" is treated as text; this bounds the work an unterminated quote can cause.
 _MAX_TAG = 4096
 # Content of these elements is never shown in a mail client's message view.
@@ -30,10 +37,12 @@ _INLINE = frozenset(
 
 @dataclass(frozen=True)
 class HtmlText:
-    """Visible text plus the decoded link targets, all mapped to indices of the HTML source."""
+    """Visible text, link targets and alt/title texts, all mapped to indices of the HTML source."""
 
     text: MappedText
     links: tuple[MappedText, ...]
+    # `alt` and `title` values, each a text of its own (see the module docstring).
+    shown: tuple[MappedText, ...] = ()
 
 
 def _decode(source: str, start: int, end: int, chars: list[str], offsets: list[int] | None) -> None:
@@ -66,9 +75,12 @@ def _decode(source: str, start: int, end: int, chars: list[str], offsets: list[i
             offsets.extend(range(pos, end))
 
 
-def _links(source: str, attr_start: int, attrs: str, mapped: bool) -> list[MappedText] | list[str]:
+def _values(
+    pattern: re.Pattern[str], source: str, attr_start: int, attrs: str, mapped: bool
+) -> list[MappedText] | list[str]:
+    """The decoded, non-empty values of the attributes `pattern` finds in a tag's attribute text."""
     found: list = []
-    for m in _HREF.finditer(attrs):
+    for m in pattern.finditer(attrs):
         group = next(g for g in (1, 2, 3) if m.group(g) is not None)
         chars: list[str] = []
         offsets: list[int] | None = [] if mapped else None
@@ -82,21 +94,22 @@ def _links(source: str, attr_start: int, attrs: str, mapped: bool) -> list[Mappe
 
 
 def html_to_text(source: str) -> HtmlText:
-    """Strip tags, comments and hidden elements; decode entities; collect link targets."""
+    """Strip tags, comments and hidden elements; decode entities; collect link targets and alt/title texts."""
     offsets: list[int] = []
-    text, links = _walk(source, offsets)
-    return HtmlText(MappedText(text, offsets), tuple(links))
+    text, links, shown = _walk(source, offsets)
+    return HtmlText(MappedText(text, offsets), tuple(links), tuple(shown))
 
 
-def html_plain_text(source: str) -> tuple[str, tuple[str, ...]]:
-    """The visible text and link targets `html_to_text` finds, without where each character came from."""
-    text, links = _walk(source, None)
-    return text, tuple(links)
+def html_plain_text(source: str) -> tuple[str, tuple[str, ...], tuple[str, ...]]:
+    """Visible text, link targets and alt/title texts as `html_to_text` finds them, without positions."""
+    text, links, shown = _walk(source, None)
+    return text, tuple(links), tuple(shown)
 
 
-def _walk(source: str, offsets: list[int] | None) -> tuple[str, list]:
+def _walk(source: str, offsets: list[int] | None) -> tuple[str, list, list]:
     chars: list[str] = []
     links: list = []
+    shown: list = []
     mapped = offsets is not None
     n = len(source)
     pos = 0
@@ -124,8 +137,10 @@ def _walk(source: str, offsets: list[int] | None) -> tuple[str, list]:
         closing, name = tag.group(1), tag.group(2).lower()
         pos = tag.end()
         if not closing:
-            if "=" in tag.group(3):  # no link target without one
-                links.extend(_links(source, tag.start(3), tag.group(3), mapped))
+            if "=" in tag.group(3):  # no link target or attribute text without one
+                links.extend(_values(_HREF, source, tag.start(3), tag.group(3), mapped))
+                if name not in _HIDDEN:
+                    shown.extend(_values(_SHOWN, source, tag.start(3), tag.group(3), mapped))
             if name in _HIDDEN and not tag.group(3).rstrip().endswith("/"):
                 end = re.compile(rf"</{re.escape(name)}\s*>", re.IGNORECASE).search(source, pos)
                 pos = n if end is None else end.end()
@@ -135,4 +150,4 @@ def _walk(source: str, offsets: list[int] | None) -> tuple[str, list]:
             chars.append("\n")
             if offsets is not None:
                 offsets.append(lt)
-    return "".join(chars), links
+    return "".join(chars), links, shown

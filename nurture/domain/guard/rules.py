@@ -194,6 +194,83 @@ def _not_topic_compound(text: str, m: re.Match[str]) -> bool:
     return not _TOPIC.search(m.group())
 
 
+# --- deadlines ----------------------------------------------------------------------------------------
+
+# A point in time after "bis" / "until": "Freitag", "Ende des Monats", "zum 31. März", "midnight".
+_DE_WEEKDAY = r"(?:montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonnabend|sonntag)"
+_DE_MONTH = r"(?:januar|jänner|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember)"
+_DE_DATE = rf"\d{{1,2}}\. ?(?:\d{{1,2}}\.(?:\d{{2,4}})?|{_DE_MONTH})"  # "31.03.", "31. März"
+_DE_HOUR = r"\d{1,2}(?:[.:]\d{2})? uhr"
+_DE_WHEN = (
+    r"(?:(?:zum |zur |einschließlich |kommende[nm]? |nächste[nm]? |diese[nm]? )?"
+    rf"{_DE_WEEKDAY}(?:abend|mittag|nacht)?(?:,? (?:den )?{_DE_DATE})?(?:,? {_DE_HOUR})?"
+    r"|(?:zum )?(?:monatsende|jahresende|quartalsende|wochenende)|morgen|übermorgen|mitternacht"
+    r"|(?:zum |zur )?(?:ende|mitte|anfang) (?:des |der |dieses |dieser |nächsten |kommenden )?"
+    rf"(?:monats|woche|jahres|quartals|{_DE_MONTH})|(?:zum )?{_DE_DATE}|{_DE_HOUR})"
+)
+_EN_WEEKDAY = r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)"
+_EN_MONTH = r"(?:january|february|march|april|may|june|july|august|september|october|november|december)"
+_EN_DAY = r"\d{1,2}(?:st|nd|rd|th)?"
+_EN_DATE = rf"(?:(?:the )?{_EN_DAY}(?: of)? {_EN_MONTH}|{_EN_MONTH} {_EN_DAY})"
+_EN_HOUR = r"\d{1,2}(?::\d{2})? ?(?:am|pm)"
+_EN_WHEN = (
+    rf"(?:(?:this |next |the end of )?{_EN_WEEKDAY}(?: night| evening| noon)?(?:,? {_EN_DATE})?"
+    rf"(?:,? (?:at )?{_EN_HOUR})?|tomorrow|tonight|midnight|month[- ]end|year[- ]end"
+    rf"|(?:the )?end of (?:the |this |next )?(?:day|week|month|year|quarter|{_EN_MONTH})"
+    rf"|{_EN_DATE}|{_EN_HOUR}|\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?)"
+)
+# Words that put a deadline on a sale: "nur bis Freitag" next to them is an offer's deadline.
+_DEADLINE_SALES = rx(
+    r"angebot\w*", r"\w*rabatt\w*", r"\w*gutschein\w*", r"\w*preisvorteil\w*", r"\w*preisnachlass\w*",
+    r"(?:sonder|aktions|einführungs|frühbucher|vorzugs|vorteils|kennenlern|listen|spar|paket)preis\w*",
+    r"konditionen", r"aktion(?:en|spreis\w*)?", r"kauf(?:en|t)?", r"\w*bestell\w*", r"\w*lizenz\w*", r"abo",
+    r"abos", r"abonnement\w*", r"abonnieren", r"tarif", r"tarife", r"tarifen", r"sichern", r"spar(?:en|t|st)",
+    r"zugreifen", r"zuschlagen", r"gratis", r"sale", r"deals?", r"(?<!job\s)offers?", r"discount\w*",
+    r"prices?", r"pricing", r"coupons?", r"vouchers?", r"promo\w*", r"buy", r"purchase\w*",
+    r"(?<!in\s)orders?", r"licen[cs]e\w*", r"subscri(?:be|ption)\w*", r"upgrade\w*", r"checkout", r"save", r"savings",
+    r"early[- ]bird", r"shop", r"store",
+)  # fmt: skip
+# "Ich bin nur bis Freitag im Büro": the writer's own availability, not a deadline for the reader.
+_OWN_TIME = rx(
+    r"(?:ich|wir) (?:bin|sind|bleibe|bleiben)", r"(?:bin|sind) (?:ich|wir)", r"i'm", r"i am", r"we're",
+    r"we are", r"i'll be", r"we'll be", r"i will be", r"we will be",
+    r"im urlaub", r"in urlaub", r"im büro", r"erreichbar", r"unterwegs", r"abwesend", r"in elternzeit",
+    r"out of (?:the )?office", r"in the office", r"on (?:vacation|holiday|leave)",
+    r"available to (?:meet|talk|chat)",
+)  # fmt: skip
+_FIRST_PERSON = rx(r"ich", r"wir", r"mich", r"mir", r"uns", r"i", r"i'\w+", r"we", r"we'\w+", r"me", r"us")
+# A headline cut off by a colon or a dash starts a new fragment: "Die Aufzeichnung – nur noch bis Freitag".
+_FRAGMENT_CUT = re.compile(r"[:–—(•*]|\s-\s")
+_LETTER = re.compile(r"[^\W\d_]")
+# What may follow a deadline standing alone: nothing, or a colon ("Nur bis Freitag: …").
+_FRAGMENT_END = re.compile(r"[^\w:]*(?::|$)")
+
+
+def _not_own_time(text: str, m: re.Match[str]) -> bool:
+    """"Nur noch bis Freitag gültig" is a deadline; "Ich bin nur noch bis Freitag verfügbar" is an absence."""
+    return not _OWN_TIME.search(sentence(text, m.start(), m.end()))
+
+
+def _sales_deadline(text: str, m: re.Match[str]) -> bool:
+    """"nur bis Freitag" / "only until Friday" is pushy next to sales words or standing alone as a headline.
+
+    Alone means nothing but a heading before it ("Die Aufzeichnung – nur noch bis Freitag!") and
+    nothing or a colon after it. The writer's own availability ("Ich bin nur bis Freitag im Büro"),
+    a statement with a subject of its own ("Die Ausstellung läuft nur noch bis Sonntag") and a
+    clause going on ("Nur noch bis Freitag, dann beginnt Ihr neuer Job") are news, not pressure.
+    """
+    context = sentence(text, m.start(), m.end())
+    if _OWN_TIME.search(context):
+        return False
+    if _DEADLINE_SALES.search(context) and not _REPORTED_OFFER.search(context):
+        return True
+    if _FIRST_PERSON.search(context):
+        return False
+    head = _FRAGMENT_CUT.split(sentence(text, m.start(), m.start(), after=0))[-1]
+    tail = sentence(text, m.end(), m.end(), before=0)
+    return not _LETTER.search(head) and bool(_FRAGMENT_END.match(tail))
+
+
 # --- prices -------------------------------------------------------------------------------------------
 
 _NUM = r"(?<![\d.,])(?:\d{1,3}(?:[.,'’]\d{3})+(?:[.,]\d{1,2})?|\d+(?:[.,]\d{1,2})?)(?:[.,] ?[-–—]{1,2}(?![\d-]))?"
@@ -398,6 +475,13 @@ _EN_WARES = (
     r"programs?)"
 )
 _EN_NOT_STAFF = r"(?! (?:team|teams|department|director|manager|lead|launch|people|staff|colleagues)\b)"
+# The sender's sales people: "our sales team", "one of our sales reps", "my colleagues in sales".
+_EN_OUR_SALES = (
+    r"(?:(?:our|one of our|a member of our|someone (?:from|in|on) our) (?:\w+ )?"
+    r"(?:sales|business development|bizdev) (?:team|teams|department|reps?|representatives?|experts?|"
+    r"specialists?|consultants?|engineers?|colleagues|staff|people|desk)"
+    r"|(?:my|our) colleagues? (?:from|in) sales)"
+)
 
 EN_OFFERING_RULES: tuple[Rule, ...] = (
     Rule("offer", rx(
@@ -471,6 +555,14 @@ EN_OFFERING_RULES: tuple[Rule, ...] = (
 # "Sale" in German copy is the shop's sale; English uses the word honestly too ("the sale of your
 # company", "point-of-sale"), so in English text the English rules, which read its context, decide.
 _DE_SALE_LOANWORD = Rule("discount", rx(r"sale", r"sale-\w+", r"\w+-sale"))
+
+# The sender's sales people: "unser Vertrieb", "einem unserer Vertriebsmitarbeiter", "unser Sales-Team".
+_DE_SALES_PEOPLE = (
+    r"(?:vertrieb\w*|vertriebs-team|verkauf|verkaufsteam|verkaufsabteilung|verkaufsberater\w*|verkäufer\w*|"
+    r"außendienst\w*|sales-?team|sales-?abteilung|sales)"
+)
+_DE_OUR = r"(?:unser|unsere|unseren|unserem|unserer|(?:einem|einer|einen) unserer)"
+_DE_OUR_SALES = rf"{_DE_OUR} (?:\w+ )?{_DE_SALES_PEOPLE}"
 
 DE_RULES: tuple[Rule, ...] = (
     _DE_SALE_LOANWORD,
@@ -589,6 +681,42 @@ DE_RULES: tuple[Rule, ...] = (
         r"(?:unsere|der|die) preise? (?:steigt|steigen|erhöht sich|erhöhen sich) (?:ab|am|zum|nach) (?:montag|dienstag|"
         r"mittwoch|donnerstag|freitag|samstag|sonntag|morgen|nächste\w*|\d{1,2}\.)",
     )),
+    # An offer with a deadline: "Angebot nur bis Freitag", "Rabatt nur diese Woche", "nur noch bis Ende des
+    # Monats gültig" (not "Der Link ist bis Ende des Monats gültig": no "nur noch", no offer).
+    Rule("urgency", rx(
+        r"(?:angebot\w*|aktion|aktionen|rabatt\w*|sonderpreis\w*|preis|preise|konditionen|gutschein\w*|deals?|"
+        r"sale) (?:ist |sind |gilt |gelten |läuft |laufen )?(?:nur|bloß|lediglich) (?:noch )?"
+        r"(?:bis(?! zu\b)|diese\w* (?:woche|wochenende|monat))",
+    )),
+    Rule("urgency", rx(
+        rf"nur noch bis {_DE_WHEN} (?:\w+ )?(?:gültig|verfügbar|erhältlich|zu haben|einlösbar|buchbar|"
+        r"bestellbar|abrufbar|freigeschaltet)",
+        rf"nur bis {_DE_WHEN} (?:\w+ )?(?:einlösbar|erhältlich|zu haben|bestellbar)",
+    ), _not_own_time),
+    # "Nur bis Freitag!", "Lizenzen nur noch bis Ende des Monats" (not "Ich bin nur bis Freitag im Büro")
+    Rule("urgency", rx(
+        rf"(?:nur|bloß|lediglich) (?:noch )?(?:bis {_DE_WHEN}|diese\w* (?:woche|wochenende|monat))",
+    ), _sales_deadline),
+    # A call to the sales department: "Vereinbaren Sie einen Termin mit unserem Vertrieb".
+    Rule("call_to_buy", rx(
+        rf"(?:(?:vereinbaren|buchen|planen|machen|fordern) (?:sie|du)|vereinbare|buche) (?:\w+ ){{0,4}}?mit "
+        rf"{_DE_OUR_SALES}",
+        r"(?:termin|gespräch|telefonat|call|rückruf|beratungsgespräch|beratungstermin|videocall|video-call|"
+        rf"demo)\w* (?:\w+ ){{0,2}}?mit {_DE_OUR_SALES} (?:\w+ )?(?:vereinbaren|buchen|ausmachen|anfragen|"
+        r"anfordern|planen)",
+        r"(?:(?:kontaktieren|sprechen|wenden|melden|rufen|schreiben|fragen|telefonieren) (?:sie|du)|"
+        rf"kontaktiere|sprich|wende|melde|ruf|schreib|frag) (?:sich |dich )?(?:\w+ ){{0,3}}?(?:an |mit |bei )?"
+        rf"{_DE_OUR_SALES}",
+        rf"unser(?:e|er)? (?:\w+ )?{_DE_SALES_PEOPLE} (?:\w+ )?(?:meldet sich|melden sich|ruft sie|rufen sie|"
+        r"kontaktiert sie|kontaktieren sie|berät sie|beraten sie|steht ihnen|stehen ihnen|steht dir|"
+        r"freut sich auf (?:ihren|ihre|deinen|deine|einen|ein) (?:\w+ )?(?:anruf|anfrage|nachricht|gespräch|"
+        r"kontakt))",
+    )),
+    # "Wenn Sie mit unserem Vertrieb sprechen möchten" (not "Ich werde mit unserem Vertrieb sprechen")
+    Rule("call_to_buy", rx(
+        rf"(?:mit|an|bei) {_DE_OUR_SALES} (?:\w+ )?(?:sprechen|telefonieren|wenden|melden|verbinden|"
+        r"austauschen)",
+    ), _not_first_person),
     Rule("sales_claim", rx(
         r"(?:jetzt|nun|ab sofort) noch (?:besser|günstiger|schneller|stärker|leistungsfähiger|einfacher|billiger)",
         r"noch günstiger", r"neu und verbessert", r"(?:jetzt|ab sofort|ganz) neu(?: ?[!:]| im (?:shop|sortiment|"
@@ -697,6 +825,35 @@ EN_RULES: tuple[Rule, ...] = (
         r"(?:only|just) (?:\d+|one|two|three|four|five|a handful of) (?:\w+ )?(?:seats|spots|places|licen[cs]es|copies|"
         r"tickets|seat|spot|place|ticket) (?:left|remaining)",
         r"(?:our prices|the price) (?:goes|go|will go) up (?:on|after|from|next|tomorrow|at midnight)",
+    )),
+    # An offer with a deadline: "Offer only until Friday", "Discount valid only this week".
+    Rule("urgency", rx(
+        r"(?<!job\s)(?:offer|deal|discount|sale|promotion|promo|price|pricing|coupon|voucher)s? "
+        r"(?:is |are |runs |run |lasts |last |stands |holds )?(?:valid |available |good |open |running )?"
+        r"(?:only|just) (?:valid |available |good |open |running |on )?(?:until|till|til|through|thru|"
+        r"to the end of|this (?:week|weekend|month)|for (?:this|one) (?:week|weekend|month))",
+    )),
+    # "Only until Friday!", "Licences only until the end of the month" (not "I'm only in London until Friday")
+    Rule("urgency", rx(
+        r"(?:only|just) (?:valid |available |open |on sale |running )?(?:until|till|til|through|thru) "
+        rf"{_EN_WHEN}",
+        r"only (?:this|for this) (?:week|weekend|month)",
+    ), _sales_deadline),
+    # A call to the sales team: "Schedule a call with our sales team", "Talk to our sales experts".
+    Rule("call_to_buy", rx(
+        r"(?:schedule|book|arrange|set up|request|organi[sz]e|jump on|hop on|get on) (?:a |an |your |the )?"
+        r"(?:\w+ )?(?:call|meeting|chat|demo|session|consultation|appointment|conversation|video call|"
+        rf"phone call|zoom) with {_EN_OUR_SALES}",
+        r"(?<!your\s)(?<!the\s)(?<!a\s)(?<!my\s)(?<!our\s)(?<!his\s)(?<!her\s)(?<!their\s)(?<!this\s)"
+        rf"(?:talk|speak|chat|get in touch|connect|meet) (?:to|with) {_EN_OUR_SALES}",
+        r"(?:contact|reach out to|call|email|e-mail|ping|message|introduce you to|connect you with) "
+        rf"{_EN_OUR_SALES}",
+        r"(?:contact|talk to|speak (?:to|with)|chat with) sales"
+        r"(?= ?[.!:,)]| ?$| (?:today|now|to|for|about)\b)",
+        rf"{_EN_OUR_SALES} (?:will|would|can|could|is|are|'ll|'d) (?:be )?(?:happy|glad|delighted|pleased|"
+        r"ready|available|standing by|here) to",
+        rf"{_EN_OUR_SALES} will (?:reach out|contact you|call you|get in touch|be in touch|get back to you|"
+        r"follow up)",
     )),
     Rule("sales_claim", rx(
         r"now (?:even )?(?:better|cheaper|faster|stronger)(?: than ever)?!?", r"new and improved", r"all-new",

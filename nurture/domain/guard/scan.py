@@ -3,6 +3,8 @@
 Prose and links are judged differently. URLs and e-mail addresses in the prose are blanked
 before the phrase rules run (a random unsubscribe token must not read as "sale"), and are
 checked by the link rules instead (`/checkout`, `?coupon=`), as are `href` targets in HTML.
+In HTML the prose is the visible text plus each `alt` and `title` value (a blocked image's
+text, a tooltip), every one read on its own.
 The guard fails closed: should a rule ever break, the text gets a finding rather than a pass.
 """
 
@@ -337,8 +339,9 @@ def _clean(source: str, language: str, html: bool, extra: Sequence[re.Pattern[st
     Nearly every message is clean, and for those where each character came from is never asked.
     """
     if html:
-        visible, links = html_plain_text(source)
-        spaces = [(normalised_text(visible), True)] + [(normalised_text(link), False) for link in links]
+        visible, links, shown = html_plain_text(source)
+        spaces = [(normalised_text(text), True) for text in (visible, *shown)]
+        spaces += [(normalised_text(link), False) for link in links]
     else:
         spaces = [(normalised_text(source), True)]
     return not any(text and _kept_hits(text, prose, language, extra, allow) for text, prose in spaces)
@@ -359,7 +362,8 @@ def _findings(source: str, language: str, html: bool, extra_patterns: Sequence[r
     """Every finding with its line and column in `source`."""
     if html:
         parsed = html_to_text(source)
-        spaces = [_Space(normalise(parsed.text), True)] + [_Space(normalise(link), False) for link in parsed.links]
+        spaces = [_Space(normalise(text), True) for text in (parsed.text, *parsed.shown)]
+        spaces += [_Space(normalise(link), False) for link in parsed.links]
     else:
         spaces = [_Space(normalise(MappedText.identity(source)), True)]
     lines = LineIndex(source)
@@ -402,8 +406,8 @@ def scan(
 
     `language` picks the German or English rules (anything else: both). `extra_phrases` are
     reported as "extra_phrase"; a finding lying inside an occurrence of an `allow_phrases`
-    entry is dropped. With `html=True` the visible text and link targets of an HTML body are
-    scanned and positions refer to the HTML source. Never raises.
+    entry is dropped. With `html=True` the visible text, the `alt` and `title` texts and the link
+    targets of an HTML body are scanned and positions refer to the HTML source. Never raises.
     """
     try:
         source = text if isinstance(text, str) else ("" if text is None else str(text))

@@ -57,3 +57,36 @@ def test_honest_copy_stays_clean(language: str, text: str) -> None:
 def test_a_call_to_buy_is_reported_where_it_stands_not_at_the_word_before_a_blank_line(prefix: str) -> None:
     findings = scan(f"{prefix}\n\nJetzt kaufen\n", "de")
     assert [(f.line, f.col, f.phrase) for f in findings] == [(3, 1, "Jetzt kaufen")]
+
+
+@pytest.mark.parametrize(("language", "text", "rule"), [
+    ("de", "Angebot nur bis Freitag", "urgency"),
+    ("de", "Angebot nur diese Woche", "urgency"),
+    ("de", "Die Lizenzen gibt es nur bis Freitag zu diesen Konditionen.", "urgency"),
+    ("de", "Nur noch bis Freitag gültig.", "urgency"),
+    ("de", "nur noch bis Ende des Monats", "urgency"),
+    ("en", "Offer only until Friday", "urgency"),
+    ("en", "Schedule a call with our sales team", "call_to_buy"),
+    ("de", '<p title="20 % Rabatt">Hallo Frau Weber,</p>', "discount"),
+    ("en", '<img src="banner.png" alt="Buy now – 20% off">', "call_to_buy"),
+])  # fmt: skip
+def test_reported_deadlines_sales_calls_and_attribute_texts_are_flagged(language: str, text: str, rule: str) -> None:
+    findings = scan(text, language, html=text.startswith("<"))
+    assert rule in {f.rule for f in findings}, [str(f) for f in findings]
+
+
+@pytest.mark.parametrize(("language", "text"), [
+    ("de", "Die Anmeldung ist bis Freitag möglich."),
+    ("de", "Ich bin bis Freitag im Urlaub."),
+    ("de", "Der Link ist bis Ende des Monats gültig."),
+    ("de", "Wir sehen uns bis Freitag."),
+    ("de", "Ich bin nur bis Freitag im Büro, danach gern nach Ostern."),
+    ("en", "Let's schedule a call."),
+    ("en", "The guide is available until Friday."),
+    ("en", "I'm only in London until Friday – coffee?"),
+])  # fmt: skip
+def test_plain_dates_and_personal_calls_stay_clean(language: str, text: str) -> None:
+    """A date is pushy only with "nur noch", next to an offer or alone as a headline; a call is a sale only with sales."""
+    assert [str(f) for f in scan(text, language)] == []
+    other = "en" if language == "de" else "de"
+    assert [str(f) for f in scan(text, other)] == []

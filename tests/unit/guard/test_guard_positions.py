@@ -96,6 +96,7 @@ def test_html_mode_reports_visible_text_at_source_positions() -> None:
         (3, line3.index("jetzt") + 1, "jetzt kaufen", "call_to_buy"),
         (3, line3.index("/checkout") + 1, "/checkout", "shop_link"),
         (3, line3.index("?coupon=") + 1, "?coupon=", "shop_link"),
+        (5, HTML.splitlines()[4].index("Rabatt") + 1, "Rabatt", "discount"),  # the image's alt text
         (7, 4, "Sonderangebot", "offer"),
         (7, HTML.splitlines()[6].index("Ra<span>") + 1, "Rabatt", "discount"),
     ]
@@ -103,11 +104,31 @@ def test_html_mode_reports_visible_text_at_source_positions() -> None:
 
 def test_html_mode_ignores_tags_attributes_comments_scripts_and_styles() -> None:
     html = (
-        '<div class="rabatt-box" data-x="Jetzt kaufen" title="Sonderangebot">'
-        "<!-- nur 99 EUR --><style>.sale{}</style><script>buy('now')</script>"
-        "Zum neuen Job alles Gute!</div>"
+        '<div class="rabatt-box" data-x="Jetzt kaufen" data-title="Sonderangebot" aria-label="Gutschein">'
+        "<!-- nur 99 EUR --><style title='Sonderangebot'>.sale{}</style><script>buy('now')</script>"
+        '<img src="/img/rabatt.png" alt="">Zum neuen Job alles Gute!</div>'
     )
     assert scan(html, "de", html=True) == []
+
+
+@pytest.mark.parametrize("html", [
+    '<p title="20 % Rabatt">Hallo Frau Weber,</p>',
+    "<img src='banner.png' alt='20&nbsp;% Rabatt'>",
+    '<a href="https://beispiel.de/leitfaden" TITLE = "Jetzt kaufen">Leitfaden</a>',
+    "<abbr title=Sonderangebot>SA</abbr>",
+])  # fmt: skip
+def test_alt_and_title_texts_are_read_as_prose(html: str) -> None:
+    """A blocked image shows its alt text and a hovered element its title: both reach the reader."""
+    (finding,) = scan(html, "de", html=True)
+    assert finding.line == 1
+    assert html[finding.col - 1 :].replace("&nbsp;", " ").startswith(finding.phrase)
+
+
+def test_alt_and_title_texts_are_read_on_their_own() -> None:
+    """An attribute's words do not run into the text around the tag, nor part it."""
+    assert [f.phrase for f in scan('<p>Jetzt <img alt="Team"> kaufen</p>', "de", html=True)] == ["Jetzt kaufen"]
+    assert scan('<span title="Jetzt">kaufen</span>', "de", html=True) == []
+    assert scan('<img alt="Unser Team beim Sommerfest"><p>Herzlichen Glückwunsch!</p>', "de", html=True) == []
 
 
 def test_html_entities_are_decoded_before_matching() -> None:

@@ -14,7 +14,7 @@ from nurture.domain.guard.text import LineIndex
 
 WORDS = st.sampled_from(
     ["Jetzt", "kaufen", "nur", "1.990", "EUR", "€", "$", "20", "%", "Rabatt", "neu", "!", ":", "NEU", "\n", "\r\n",
-     " ", "&amp;", "&#x26;", "<p>", "</p>", "<a href='/shop?coupon=1'>", "</a>", "<!--", "-->", "<script>", "ü",
+     " ", "&amp;", "&#x26;", "<p>", "</p>", "<a href='/shop?coupon=1'>", "</a>", "<img alt='", "' title=", "'>", "<!--", "-->", "<script>", "ü",
      "u\u0308", "\u00ad", "\u200b", "https://x.de/checkout", "Sonderangebot", "free", "trial", "-", ",-", "Mio.",
      "ab", "per", "month", "Glückwunsch", "neuen", "Job", "\u202f", "ß", "ẞ", "İ", "\U0001F600", "\x00"]
 )  # fmt: skip
@@ -98,7 +98,9 @@ def test_the_quick_clean_check_agrees_with_the_findings(
     module = importlib.import_module("nurture.domain.guard.scan")
     assert normalised_text(text) == normalise(MappedText.identity(text)).text
     parsed = html_to_text(text)
-    assert html_plain_text(text) == (parsed.text.text, tuple(link.text for link in parsed.links))
+    assert html_plain_text(text) == (
+        parsed.text.text, tuple(link.text for link in parsed.links), tuple(shown.text for shown in parsed.shown)
+    )
     extra_patterns, allow_patterns = module._patterns(tuple(extra)), module._patterns(tuple(allow))
     found = module._findings(text, language, html, extra_patterns, allow_patterns)
     assert module._clean(text, language, html, extra_patterns, allow_patterns) == (not found)
