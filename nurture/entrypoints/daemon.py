@@ -13,6 +13,7 @@ import contextlib
 import logging
 import signal
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -34,6 +35,71 @@ from nurture.usecases.runs import record_run
 
 log = logging.getLogger("nurture.daemon")
 STOP_GRACE = 8.0
+# The longest pause between send runs while the relay refuses us (unless send_every is longer).
+RELAY_PAUSE_CAP = timedelta(minutes=15)
+
+
+def relay_pause(previous: timedelta | None, every: timedelta, cap: timedelta = RELAY_PAUSE_CAP) -> timedelta:
+    """The pause before the next send run after one the relay refused (AUTH, TLS, unreachable, busy).
+
+    Twice `every` after the first refusal, then twice the last pause, up to `cap` (never shorter
+    than `every`): a wrong password is not tried on every tick, which could get the account
+    locked by the provider, and a relay that is down is not hammered.
+    """
+    top = max(cap, every)
+    return min((previous if previous is not None else every) * 2, top)
+
+
+def _minutes(pause: timedelta) -> str:
+    seconds = round(pause.total_seconds())
+    if seconds < 120:
+        return f"{seconds}s"
+    return f"{seconds // 60} min" + (f" {seconds % 60}s" if seconds % 60 else "")
+
+
+@dataclass
+class RelayBackoff:
+    """Send runs pause longer and longer while the relay keeps refusing us; warned once per problem.
+
+    The daemon asks `due()` before each send run, and after a run tells `refused()` (the relay
+    asked to pause) or `accepted()` (the run reached the relay and was not refused). A run that
+    found nothing to send says nothing about the relay and changes nothing. The clock is
+    monotonic seconds, injected for tests.
+    """
+
+    clock: Callable[[], float] = time.monotonic
+    pause: timedelta | None = None  # the current pause; None: runs go every send_every
+    resume_at: float = 0.0  # monotonic time from which the next run may go
+    told: set[tuple[str, str]] = field(default_factory=set)  # problems already warned about
+
+    @property
+    def active(self) -> bool:
+        return self.pause is not None
+
+    def due(self, every: timedelta) -> bool:
+        """Whether a send run may go now (a little early is fine: the scheduler ticks every `every`)."""
+        if self.pause is None:
+            return True
+        slack = min(1.0, every.total_seconds() / 4)
+        return self.clock() + slack >= self.resume_at
+
+    def refused(self, every: timedelta, started: float | None = None) -> timedelta:
+        """The relay refused the run that started at `started` (default now): the pause before the next one."""
+        self.pause = relay_pause(self.pause, every)
+        self.resume_at = (started if started is not None else self.clock()) + self.pause.total_seconds()
+        return self.pause
+
+    def fresh(self, problems: Iterable[Any]) -> list[Any]:
+        """Of these problems, the ones not warned about yet (they are remembered as told)."""
+        new = [p for p in problems if (p.kind, p.reply) not in self.told]
+        self.told.update((p.kind, p.reply) for p in new)
+        return new
+
+    def accepted(self) -> bool:
+        """The relay took a run again: back to every send_every. Returns whether it had been refusing."""
+        was = self.pause is not None or bool(self.told)
+        self.pause, self.resume_at, self.told = None, 0.0, set()
+        return was
 
 
 def watched_mtime(app: App) -> tuple[tuple[str, int, int], ...]:
@@ -143,6 +209,7 @@ class Daemon:
         self._runs = 0
         self._active: set[SendRun] = set()
         self._failed: list[SendRun] = []
+        self.backoff = RelayBackoff()
 
     # -- jobs ------------------------------------------------------------------------------
     async def plan_job(self) -> None:
@@ -178,9 +245,14 @@ class Daemon:
             return
         await self._settle_failed_runs()
         app = self.app
+        if not self.backoff.due(app.settings.schedule.send_every):
+            return  # the relay refused the last run: this one is skipped (see `_after_send`)
         self._runs += 1
         run = SendRun(f"{self.worker}/{self._runs}")
         dispatcher = app.dispatcher(run.name)
+        if self.backoff.active:
+            # While the relay refuses us, a run tries one connection (one login), not [smtp] concurrency.
+            dispatcher.concurrency = 1
         dispatcher.stopping = run.stop
         dispatcher.transports = run.counted(dispatcher.transports)
         self._dispatcher = dispatcher
@@ -201,11 +273,49 @@ class Daemon:
             self._active.discard(run)
 
     async def _send_and_record(self, dispatcher: Any, started: datetime) -> None:
+        begun = self.backoff.clock()
         summary = await dispatcher.run_once()
-        if summary.sent or summary.failed or summary.retry or summary.uncertain or summary.skipped:
+        error = self._after_send(dispatcher, summary, begun)
+        if summary.sent or summary.failed or summary.retry or summary.uncertain or summary.skipped or error:
             app = self.app
-            await asyncio.to_thread(record_run, app.factory, "send", self.worker, started, app.now(), summary.as_dict())
+            counts = summary.as_dict()
+            if summary.errors:  # each connection reports the same refusal: `nurture status` shows it once
+                counts["errors"] = list(dict.fromkeys(summary.errors))
+            await asyncio.to_thread(record_run, app.factory, "send", self.worker, started, app.now(), counts,
+                                    error)  # fmt: skip
             log.info("send run done", extra={"fields": summary.as_dict()})
+
+    def _after_send(self, dispatcher: Any, summary: Any, begun: float) -> str | None:
+        """Warn about a relay that refused the run (once per problem) and pause the next runs; the run's error.
+
+        A wrong password, an untrusted certificate or a relay that is down fails every run alike:
+        each would open connections and try the login again, and a provider may lock an account
+        that keeps failing its login. So the runs pause longer and longer (`relay_pause`) until
+        one gets through; planning, maintenance and the digest go on as before.
+        """
+        from nurture.usecases.relay_trouble import relay_troubles
+
+        settings = self.app.settings
+        every = settings.schedule.send_every
+        if not dispatcher.relay_paused:
+            if (summary.sent or summary.failed or summary.retry or summary.uncertain) and self.backoff.accepted():
+                log.warning(f"the relay takes messages again; sending every {_minutes(every)} as before")
+            return None
+        troubles = relay_troubles(summary.errors, settings)
+        pause = self.backoff.refused(every, begun)
+        waits = (f"nothing is lost: the approved messages wait; the next send run is in {_minutes(pause)} (the pause "
+                 f"grows up to {_minutes(max(RELAY_PAUSE_CAP, every))} while the relay refuses; a reload, SIGHUP, "
+                 "tries again at once)")  # fmt: skip
+        fresh = self.backoff.fresh(troubles)
+        for trouble in troubles:
+            if trouble in fresh:
+                log.warning(f"sending stopped: {trouble.line}; {waits}")
+            else:
+                log.info(f"sending stopped again: {trouble.sentence}; next send run in {_minutes(pause)}")
+        if not troubles:
+            log.info(f"the relay asked to pause; next send run in {_minutes(pause)}")
+        reasons = "; ".join(t.line for t in troubles) or "the relay asked to pause"
+        return f"{reasons}; sending paused for {_minutes(pause)}, nothing is lost"
 
     async def _settle_failed_runs(self) -> None:
         """Claims of failed runs whose connections are all closed: queued again, or review if handed over."""
@@ -313,6 +423,7 @@ class Daemon:
             keep_secrets_out_of_logs(settings)
             app = App(settings, self.clock)
             _ = app.library
+            _ = app.renderer  # reads the templates just checked: it writes with these until the next reload
         except ConfigError as exc:
             for p in exc.problems:
                 log.error(str(p))
@@ -334,6 +445,10 @@ class Daemon:
                             "it keeps its address, password and secret key until then")  # fmt: skip
         self.app = app
         self._schedule()
+        if self.backoff.active:
+            # The operator may have fixed the relay's settings (or the password file): try at once.
+            self.backoff.accepted()
+            log.info("the pause of sending after the relay's refusal is lifted: the next send run tries again")
         for p in item_problems or app.library_problems:
             log.error(str(p))
         if item_problems or app.library_problems:
@@ -448,6 +563,7 @@ def run_daemon(config_path: Path, now_text: str | None, *, with_web: bool = Fals
         return 1
     app = App(settings, clock)
     _ = app.library
+    _ = app.renderer  # the templates as they are at the start, until a reload checks newer ones
     for p in app.library_problems:
         log.error(str(p))
     if app.library_problems:

@@ -3,6 +3,11 @@
 Only a `pending` message, correctly addressed and clean by the offer guard, can be approved
 (product rules 1–3). A personal line re-renders the message and passes the guard again
 before the approval holds. The Message-ID is fixed at approval so every retry reuses it.
+
+A `failed` message was never delivered (the relay refused it, or it ran out of attempts): a
+person may approve it again to retry it, after the same checks (the contact may still be
+mailed, a greeting's day has not passed). It goes back to `approved`, due at once, with its
+attempts started over and its bytes built afresh (same Message-ID, a new Date).
 """
 
 from __future__ import annotations
@@ -47,11 +52,35 @@ def approval_refusal(row: Message, now: datetime) -> str | None:
     if row.status == "blocked":
         return (f"message {mid} is blocked ({row.reason}); fix the cause or reject it: the next planning run "
                 "(`nurture plan`, or the daemon) writes it again")
-    if row.status not in ("pending", "review"):
-        return f"message {mid} is {row.status}; only pending messages can be approved"
+    if row.status not in ("pending", "review", "failed"):
+        return (f"message {mid} is {row.status}; only pending messages can be approved "
+                "(and failed ones again, to retry them)")  # fmt: skip
     if row.expires_at is not None and row.expires_at <= now:
+        if row.status == "failed":
+            return (f"message {mid} failed and its day has passed, so it expired: it can no longer be sent "
+                    f"({row.reason})")  # fmt: skip
         return f"message {mid} was for a day that has passed; it can no longer be sent"
     return None
+
+
+def retry_hint(row: Message, contact: Contact | None, now: datetime) -> str | None:
+    """For a failed message that approving again would send: the words saying so; else None.
+
+    None for a message that is not failed, whose day has passed, or whose contact may not be
+    mailed (bounced, unsubscribed, no legal basis): approving it again would be refused.
+    """
+    if row.status != "failed" or approval_refusal(row, now) is not None:
+        return None
+    if contact is None or to_view(contact).blocked_reason():
+        return None
+    return f"approve it again to retry: `nurture approve {row.id}`"
+
+
+def with_retry_hint(reason: str | None, hint: str | None) -> str | None:
+    """A failed message's reason as shown, with the retry hint after it (where retrying makes sense)."""
+    if not hint:
+        return reason
+    return f"{reason}; {hint}" if reason else hint
 
 
 def shown_fingerprint(row: Message, contact: Contact | None) -> str:
@@ -187,13 +216,24 @@ class ApprovalDesk:
                           template=composed.template, raw=None)
             # The personal line is a column of its own; `move`'s `note` is the audit entry.
             session.execute(update(Message).where(Message.id == mid).values(note=note.strip()))
-        # A person decided it should go (again, for one whose delivery was uncertain): it gets
-        # the full number of attempts and goes at once, with the same Message-ID.
+        was_failed = row.status == "failed"
+        failed = row.reason or "no reason recorded"
+        if was_failed:
+            # Never delivered: its bytes are built again when it goes (the same Message-ID, a Date
+            # of the day it really goes, the contact's name as it is now).
+            values.setdefault("raw", None)
+            values["handed_at"] = None
+        # A person decided it should go (again, for one whose delivery was uncertain or that
+        # failed): it gets the full number of attempts and goes at once, with the same Message-ID.
+        audit = note if note or not was_failed else f"approved again to retry; it had failed: {failed}"
         store.move(
-            row, "approved", actor, now, note=note,
+            row, "approved", actor, now, note=audit,
             approved_by=actor, approved_at=now, reason=None, attempts=0, next_attempt_at=None,
             message_id=row.message_id or self.new_message_id(), **values,
         )  # fmt: skip
+        if was_failed:
+            return (f"approved message {mid} again ({row.occasion} for {view.full_name}; it had failed: {failed}); "
+                    "it goes out with the next send run, its attempts started over")  # fmt: skip
         return f"approved message {mid} ({row.occasion} for {view.full_name}, goes out {row.send_at:%Y-%m-%d %H:%M} UTC)"
 
     def reject(self, ids: Iterable[int], actor: str, reason: str) -> list[DeskResult]:

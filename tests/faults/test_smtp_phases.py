@@ -62,10 +62,12 @@ class Rig:
                 env={**os.environ, "NURTURE_NOW": "", "NURTURE_CONFIG": "", **self.env},
                 capture_output=True, text=True, timeout=60, cwd=ROOT,
             )  # fmt: skip
-            assert done.returncode == 0, (
+            # 4: the relay refused us or could not be reached (SPEC: exit codes); the run says so.
+            assert done.returncode in (0, 4), (
                 f"nurture send exited {done.returncode}:\n{done.stdout}\n{done.stderr}"
             )
             summary: dict[str, Any] = json.loads(done.stdout)
+            assert (done.returncode == 4) == bool(summary.get("relay_paused")), summary
         else:
             self.app.clock.instant = at  # type: ignore[attr-defined]
 

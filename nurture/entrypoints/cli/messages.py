@@ -107,12 +107,17 @@ def plan(horizon: str | None) -> None:
 def queue(status: str) -> None:
     """Messages, ordered by send time."""
     from nurture.adapters.db.message_store import MessageStore
+    from nurture.usecases.approval import retry_hint, with_retry_hint
 
     app = load_app()
+    now = app.now()
     with app.factory() as session:
         rows = MessageStore(session).list(None if status == "all" else [status])
         data = [message_json(m, c.email, c.timezone) for m, c in rows]
         names = [stored_name(c.first_name, c.last_name, c.email, c.id) for _, c in rows]
+        for m, (row, contact) in zip(data, rows, strict=True):
+            # A failed message that may be tried again says how (not one whose contact bounced or left).
+            m["reason"] = with_retry_hint(m["reason"], retry_hint(row, contact, now))
     if opts().json:
         emit_json(data)
         return
@@ -134,6 +139,7 @@ def show(message_id: int, send_test: str | None) -> None:
     from nurture.adapters.db.tables import Contact
     from nurture.domain.email_address import InvalidEmail, normalise_email
     from nurture.rendering.mime import build_mail
+    from nurture.usecases.approval import retry_hint, with_retry_hint
 
     if send_test is not None:
         try:
@@ -148,6 +154,7 @@ def show(message_id: int, send_test: str | None) -> None:
         assert contact is not None
         view = to_view(contact)
         data = message_json(row, view.email, view.timezone)
+        data["reason"] = with_retry_hint(data["reason"], retry_hint(row, contact, app.now()))
         mail = build_mail(app.outgoing(row, view), dkim=None) if row.subject else None
         raw = row.raw or (mail.data if mail else None)
         test_mail = app.outgoing(row, view, test_to=send_test) if send_test else None
@@ -269,14 +276,62 @@ def _report(results: list) -> None:
         raise SystemExit(1)
 
 
+# `nurture send` ends with this code when the relay refused us or could not be reached (SPEC: exit codes).
+RELAY_REFUSED = 4
+# ... and with 128 + the signal's number when SIGINT or SIGTERM stopped it before it was done.
+SIGNAL_EXIT = {"SIGINT": 130, "SIGTERM": 143}
+
+
+async def _send_run(dispatcher: Any, stopped: list[str]) -> Any:
+    """One dispatcher run's summary; SIGINT and SIGTERM stop it cleanly (their names are added to `stopped`).
+
+    The first signal lets each connection finish the message it is writing to the relay, gives
+    the rest of its batch back (approved again, attempt not spent) and ends with the summary; a
+    second one stops at once (the messages in flight then go to review when their lease runs out).
+    """
+    import signal
+
+    loop = asyncio.get_running_loop()
+    main = asyncio.current_task()
+
+    def on_signal(name: str) -> None:
+        stopped.append(name)
+        if len(stopped) > 1:
+            if main is not None:
+                main.cancel()
+            return
+        dispatcher.stopping.set()
+        click.echo(f"\n{name}: stopping — the message(s) being written to the relay are finished, the rest stay "
+                   "approved for the next run (send the signal again to stop at once)", err=True)  # fmt: skip
+
+    installed: list[tuple[int, Any]] = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous = signal.getsignal(sig)
+            loop.add_signal_handler(sig, on_signal, sig.name)
+        except (ValueError, RuntimeError, NotImplementedError):  # not the main thread, or no signals here
+            continue
+        installed.append((sig, previous))
+    try:
+        return await dispatcher.run_once()
+    finally:
+        for sig, previous in installed:
+            loop.remove_signal_handler(sig)
+            if previous is not None:
+                signal.signal(sig, previous)
+
+
 @cli.command("send")
 @click.option("--dry-run", is_flag=True, help="List what would go, send nothing.")
 @global_options
 @handle_errors
 def send(dry_run: bool) -> None:
     """Send every approved message that is due, then exit."""
+    import secrets
+
     from nurture.entrypoints.app import worker_name
     from nurture.settings import sending_problems
+    from nurture.usecases.relay_trouble import after_run, relay_troubles
     from nurture.usecases.runs import record_run
 
     app = load_app()
@@ -291,16 +346,88 @@ def send(dry_run: bool) -> None:
     # Warnings (claims of a killed run queued again or sent to review) reach the operator as lines.
     setup_logging("text", logging.WARNING)
     progress = Progress("sending")
-    dispatcher = app.dispatcher(progress=lambda s: progress.update(s.sent + s.failed + s.retry + s.uncertain, "messages"))
+    # A name of this run's own: its attempts and failures are told apart from earlier runs'.
+    run_name = f"{worker_name()}/send-{secrets.token_hex(3)}"
+    dispatcher = app.dispatcher(run_name, progress=lambda s: progress.update(s.sent + s.failed + s.retry + s.uncertain,
+                                                                            "messages"))  # fmt: skip
     started = app.now()
-    summary = asyncio.run(dispatcher.run_once())
+    signals: list[str] = []
+    try:
+        summary = asyncio.run(_send_run(dispatcher, signals))
+    except asyncio.CancelledError:
+        progress.done()
+        click.echo("stopped at once: what the relay answered is recorded; the messages that were being written to it "
+                   "go to review (delivery uncertain) when their lease runs out, the others stay approved",
+                   err=True)  # fmt: skip
+        raise SystemExit(SIGNAL_EXIT.get(signals[-1] if signals else "SIGINT", 1)) from None
     progress.done()
-    record_run(app.factory, "send", worker_name(), started, app.now(), summary.as_dict())
+    stopped_by = signals[0] if signals else None
+    troubles = relay_troubles(summary.errors, app.settings) if dispatcher.relay_paused else []
+    error = None
+    if dispatcher.relay_paused:
+        error = "; ".join(t.line for t in troubles) or "the relay asked to pause"
+    counts = summary.as_dict()
+    if summary.errors:  # each connection reports the same refusal: `nurture status` shows it once
+        counts["errors"] = list(dict.fromkeys(summary.errors))
+    record_run(app.factory, "send", worker_name(), started, app.now(), counts, error=error)
+    with app.factory() as session:
+        left = after_run(session, run_name, started, app.now())
+    code = RELAY_REFUSED if dispatcher.relay_paused else 0
+    if stopped_by is not None:
+        code = SIGNAL_EXIT.get(stopped_by, 1)
     if opts().json:
-        emit_json(summary.as_dict())
+        extra: dict[str, Any] = {}
+        if dispatcher.relay_paused:
+            extra.update(relay_paused=True, problems=[t.as_dict() for t in troubles])
+        if dispatcher.relay_paused or stopped_by or left.untried:
+            extra.update(waiting=left.waiting, not_tried=left.untried)
+        if left.failed_count:
+            extra["failed_messages"] = [{"id": mid, "reason": reason} for mid, reason in left.failed]
+        if stopped_by:
+            extra["stopped_by"] = stopped_by
+        emit_json({**summary.as_dict(), **extra})
+        if code:
+            raise SystemExit(code)
         return
     click.echo(f"{summary.sent} sent, {summary.retry} to retry, {summary.failed} failed, "
                f"{summary.uncertain} uncertain (in review), {summary.skipped} skipped")  # fmt: skip
     if summary.expired:
         click.echo(f"{summary.expired} message(s) expired first: greetings whose day had ended, or content drops "
                    "nobody approved within a week of their time (`nurture queue --status expired`)")  # fmt: skip
+    _tell_failed(app, left)
+    if dispatcher.relay_paused:
+        for t in troubles:
+            click.echo(f"sending stopped: {t.sentence}", err=True)
+            click.echo(f"  fix: {t.fix}", err=True)
+        if not troubles:
+            click.echo("sending stopped: the relay asked us to pause", err=True)
+    if dispatcher.relay_paused or stopped_by:
+        why = f"stopped by {stopped_by}: " if stopped_by else ""
+        untried = f", {left.untried} of them not tried in this run" if left.untried else ""
+        click.echo(f"{why}nothing was lost: {left.waiting} approved message(s) wait{untried}; they go out with the "
+                   "next `nurture send` (or the daemon's next run)"
+                   + (" once the relay takes them again" if dispatcher.relay_paused else ""), err=True)  # fmt: skip
+    if code:
+        raise SystemExit(code)
+
+
+def _tell_failed(app: Any, left: Any) -> None:
+    """Name the messages this run recorded as failed (a few, then "and N more"), each with why and what to do."""
+    if not left.failed_count:
+        return
+    from nurture.adapters.db.message_store import MessageStore
+    from nurture.adapters.db.tables import Contact
+    from nurture.usecases.approval import retry_hint, with_retry_hint
+    from nurture.usecases.relay_trouble import named
+
+    now = app.now()
+    lines = []
+    with app.factory() as session:
+        store = MessageStore(session)
+        for mid, reason in left.failed:
+            row = store.get(mid)
+            hint = retry_hint(row, session.get(Contact, row.contact_id), now)
+            lines.append(f"  message {mid}: {with_retry_hint(reason, hint)}")
+    click.echo(f"{left.failed_count} message(s) failed:")
+    for line in named(lines, left.failed_count):
+        click.echo(line if line.startswith("  ") else f"  {line} (`nurture queue --status failed` lists them all)")
