@@ -147,7 +147,7 @@ class App:
         return make_message_id(self.sender_domain)
 
     def desk(self) -> ApprovalDesk:
-        return ApprovalDesk(self.factory, self.composer, self.library, self.now, self.new_message_id)
+        return ApprovalDesk(self.factory, self.composer, self.library, self.now, self.new_message_id, self.rules)
 
     def import_defaults(self) -> ImportDefaults:
         g = self.settings.general

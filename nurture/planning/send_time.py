@@ -85,3 +85,21 @@ def next_business_day(day: date, country: str | None) -> date:
     while not is_business_day(day, country):
         day += ONE_DAY
     return day
+
+
+def next_window_slot(
+    now: datetime, tz: str, start: time, end: time, *, business: bool = False, country: str | None = None
+) -> datetime:
+    """`now` when it lies inside the contact's send window, else the window's next opening (UTC).
+
+    With `business`, only business days of the contact's country count (content drops and
+    reconnects); greetings and congratulations take any day. Raises UnknownTimeZone.
+    """
+    day = local_date(now, tz)
+    for _ in range(400):  # a year and a bit: some business day always comes
+        if not business or is_business_day(day, country):
+            closes = at_local(day, end, tz)
+            if now < closes:
+                return max(now, at_local(day, start, tz))
+        day += ONE_DAY
+    return now

@@ -27,9 +27,12 @@ from nurture.adapters.db.batches import dialect_of, one_of
 from nurture.adapters.db.contact_store import to_view
 from nurture.adapters.db.message_store import MessageStore
 from nurture.adapters.db.tables import MAX_ACTOR, Contact, Message
+from nurture.domain.contacts import ContactView
 from nurture.domain.content import ContentItem
 from nurture.domain.vocabulary import UNCERTAIN, control_character
 from nurture.errors import InvalidTransition, NotFound, NurtureError
+from nurture.planning.inputs import CADENCE_OCCASIONS, PlanningRules
+from nurture.planning.send_time import UnknownTimeZone, next_window_slot
 from nurture.usecases.compose import Composed, Composer
 from nurture.usecases.compose_planned import PLANNED, PlannedComposer
 from nurture.usecases.message_context import content_item, stored_event_context
@@ -142,6 +145,8 @@ class ApprovalDesk:
     library: Sequence[ContentItem]
     clock: Callable[[], datetime]
     new_message_id: Callable[[], str]
+    # The send window: a message approved after its send time goes at the window's next opening.
+    rules: PlanningRules | None = None
 
     def approve(
         self, ids: Iterable[int], actor: str, note: str | None = None, seen: Mapping[int, str | None] | None = None
@@ -216,6 +221,10 @@ class ApprovalDesk:
                           template=composed.template, raw=None)
             # The personal line is a column of its own; `move`'s `note` is the audit entry.
             session.execute(update(Message).where(Message.id == mid).values(note=note.strip()))
+        go = self._send_time(row, view, now)
+        if go > now and go > row.send_at:  # approved late, outside the contact's send window
+            values["send_at"] = go
+        goes = max(go, row.send_at)
         was_failed = row.status == "failed"
         failed = row.reason or "no reason recorded"
         if was_failed:
@@ -231,10 +240,36 @@ class ApprovalDesk:
             approved_by=actor, approved_at=now, reason=None, attempts=0, next_attempt_at=None,
             message_id=row.message_id or self.new_message_id(), **values,
         )  # fmt: skip
+        when = "with the next send run" if go <= now else f"at {go:%Y-%m-%d %H:%M} UTC, when the contact's send window opens"
         if was_failed:
             return (f"approved message {mid} again ({row.occasion} for {view.full_name}; it had failed: {failed}); "
-                    "it goes out with the next send run, its attempts started over")  # fmt: skip
-        return f"approved message {mid} ({row.occasion} for {view.full_name}, goes out {row.send_at:%Y-%m-%d %H:%M} UTC)"
+                    f"it goes out {when}, its attempts started over")  # fmt: skip
+        return f"approved message {mid} ({row.occasion} for {view.full_name}, goes out {goes:%Y-%m-%d %H:%M} UTC)"
+
+    def _send_time(self, row: Message, view: ContactView, now: datetime) -> datetime:
+        """When an approved message goes: its planned time, or — approved late — inside the contact's send window.
+
+        A message approved after its send time would otherwise go at once, whatever the hour where
+        the contact lives (an approval at 23:00, or in Berlin's afternoon for a contact in Auckland):
+        it goes at the window's next opening instead (content drops and reconnects on a business
+        day when the rules say so). A greeting whose day has no window left cannot go on its day
+        and is not approved.
+        """
+        if self.rules is None or row.send_at > now:
+            return row.send_at
+        r = self.rules
+        business = r.weekdays_only and row.occasion in CADENCE_OCCASIONS
+        try:
+            go = next_window_slot(now, view.timezone, r.window_start, r.window_end, business=business,
+                                  country=view.country)  # fmt: skip
+        except UnknownTimeZone:
+            return now
+        if row.expires_at is not None and go >= row.expires_at:
+            raise InvalidTransition(
+                f"message {row.id} can no longer go out on its day: the contact's send window there closed at "
+                f"{r.window_end:%H:%M} ({view.timezone}); it expires at the day's end"
+            )
+        return go
 
     def reject(self, ids: Iterable[int], actor: str, reason: str) -> list[DeskResult]:
         actor = checked_actor(actor)
