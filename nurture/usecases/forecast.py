@@ -17,18 +17,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from nurture.adapters.db.message_store import MessageStore
 from nurture.domain.content import ContentItem
 from nurture.planning.inputs import PlannedMessage, PlanningRules
 from nurture.planning.planner import plan_contact
-from nurture.usecases.plan import (
-    events_for,
-    keep_latest,
-    mailable_contacts,
-    neighbour_items,
-    neighbours_of,
-    plan_input,
-)
+from nurture.usecases.plan import batch_inputs, keep_latest, mailable_contacts, neighbour_items, plan_input
 
 
 @dataclass(frozen=True)
@@ -64,12 +56,7 @@ def foreseen_touches(
         if not rows:
             return
         ids = [row.id for row in rows]
-        store = MessageStore(session)
-        existing = store.existing_for(ids)
-        events = events_for(session, ids, now)
-        neigh, degree = neighbours_of(session, rows)
-        all_neigh = set().union(*neigh.values()) if neigh else set()
-        sent_to = store.items_sent_to(all_neigh, now - rules.content_gap)
+        existing, events, neigh, degree, all_neigh, sent_to = batch_inputs(session, rows, now, rules)
         for row in rows:
             items = neighbour_items(neigh.get(row.id, ()), sent_to)
             contact = plan_input(row, degree.get(row.id, 0))

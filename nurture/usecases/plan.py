@@ -39,7 +39,14 @@ from nurture.adapters.db.tables import Contact, Event, Message, PlanMark, Relati
 from nurture.domain.birthdays import birthday_date
 from nurture.domain.content import ContentItem
 from nurture.domain.vocabulary import MAILABLE_CONSENTS
-from nurture.planning.inputs import CADENCE_OCCASIONS, PlanContact, PlanEvent, PlannedMessage, PlanningRules
+from nurture.planning.inputs import (
+    CADENCE_OCCASIONS,
+    ExistingMessage,
+    PlanContact,
+    PlanEvent,
+    PlannedMessage,
+    PlanningRules,
+)
 from nurture.planning.next_due import next_content_due, next_event_greeting
 from nurture.planning.planner import plan_contact
 from nurture.usecases.approval import hold_back_gone_items, recompose_blocked
@@ -221,6 +228,20 @@ def events_for(session: Session, ids: list[int], now: datetime) -> dict[int, lis
     return found
 
 
+def batch_inputs(session: Session, rows: Sequence[Any], now: datetime, rules: PlanningRules) -> tuple[
+    dict[int, list[ExistingMessage]], dict[int, list[PlanEvent]], dict[int, set[int]], dict[int, int], set[int],
+    dict[int, dict[str, datetime]],
+]:  # fmt: skip
+    """What planning reads for a batch of contact rows besides the rows: their messages and events, their
+    graph neighbours and degrees, and the items recently sent or planned to those neighbours."""
+    ids = [row.id for row in rows]
+    store = MessageStore(session)
+    neigh, degree = neighbours_of(session, rows)
+    all_neigh = set().union(*neigh.values()) if neigh else set()
+    sent_to = store.items_sent_to(all_neigh, now - rules.content_gap)
+    return store.existing_for(ids), events_for(session, ids, now), neigh, degree, all_neigh, sent_to
+
+
 def neighbour_items(neighbours: Iterable[int], sent_to: dict[int, dict[str, datetime]]) -> dict[str, datetime]:
     """Each content item sent or planned to one of `neighbours`, with its latest time (colleague de-duplication)."""
     items: dict[str, datetime] = {}
@@ -395,12 +416,7 @@ class Planner:
             if not rows:
                 return [], None
             ids = [row.id for row in rows]
-            store = MessageStore(session)
-            existing = store.existing_for(ids)
-            events = events_for(session, ids, now)
-            neigh, degree = neighbours_of(session, rows)
-            all_neigh = set().union(*neigh.values()) if neigh else set()
-            sent_to_neigh = store.items_sent_to(all_neigh, now - self.rules.content_gap)
+            existing, events, neigh, degree, all_neigh, sent_to_neigh = batch_inputs(session, rows, now, self.rules)
             new_rows: list[dict[str, Any]] = []
             due_changes: list[dict[str, Any]] = []
             horizon_end = now + self.rules.horizon
